@@ -1,0 +1,33 @@
+# The two commands of the README. Both do all set-up from nothing (a Python 3.11 and the services).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+
+.PHONY: run test install install-dev bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+## make run: install, create ./var/greenmarket.db, load the demo market, serve on :8000
+run: install
+	$(BIN)/greenmarket db upgrade
+	$(BIN)/greenmarket demo load --if-empty
+	$(BIN)/greenmarket serve --port $(PORT)
+
+## make test: install with dev extras and run every test (PostgreSQL included)
+test: install-dev
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+bench: install-dev
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

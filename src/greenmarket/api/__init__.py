@@ -1,0 +1,1 @@
+"""The REST API (FastAPI): thin adapters over the services."""

@@ -1,0 +1,24 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from greenmarket import __version__
+from greenmarket.api.problems import install_problem_handlers
+from greenmarket.clock import Clock, SystemClock
+from greenmarket.storage.db import Database
+
+
+def create_app(database: Database | None = None, clock: Clock | None = None) -> FastAPI:
+    """Build the API over ``database`` (default: the configured one)."""
+    app = FastAPI(
+        title="greenmarket",
+        version=__version__,
+        description="Carbon-credit registry, exchange and green-bond analytics API. "
+        "カーボン・クレジット登録簿・取引所・グリーンボンド分析 API。",
+    )
+    install_problem_handlers(app)
+    app.state.db = database or Database()
+    app.state.clock = clock or SystemClock()
+    return app

@@ -1,0 +1,1 @@
+"""Storage adapters: SQLAlchemy engine, tables, migrations, repositories."""
