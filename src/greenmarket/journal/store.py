@@ -1,0 +1,79 @@
+"""Append to and read the journal table inside the caller's unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from greenmarket.journal.entry import GENESIS_HASH, JournalEntry
+from greenmarket.storage.schema import journal, journal_head
+
+HEAD_ID = 1
+
+
+def append(
+    session: Session,
+    *,
+    time: datetime,
+    actor: str,
+    area: str,
+    type: str,
+    payload: dict[str, Any],
+) -> JournalEntry:
+    """Append one sealed entry in the caller's transaction.
+
+    The head row is locked (``FOR UPDATE``) so that concurrent writers chain one after another;
+    callers append last, just before commit, to hold that lock for as short a time as possible.
+    """
+    head = session.execute(
+        select(journal_head.c.sequence, journal_head.c.hash)
+        .where(journal_head.c.id == HEAD_ID)
+        .with_for_update()
+    ).one_or_none()
+    sequence, previous_hash = (head.sequence + 1, head.hash) if head else (1, GENESIS_HASH)
+    entry = JournalEntry.seal(
+        sequence=sequence,
+        time=time,
+        actor=actor,
+        area=area,
+        type=type,
+        payload=payload,
+        previous_hash=previous_hash,
+    )
+    session.execute(insert(journal).values(**entry.to_dict()))
+    if head is None:
+        session.execute(
+            insert(journal_head).values(id=HEAD_ID, sequence=entry.sequence, hash=entry.hash)
+        )
+    else:
+        session.execute(
+            update(journal_head)
+            .where(journal_head.c.id == HEAD_ID)
+            .values(sequence=entry.sequence, hash=entry.hash)
+        )
+    return entry
+
+
+def read(
+    session: Session, *, after: int = 0, limit: int | None = None, area: str | None = None
+) -> Iterator[JournalEntry]:
+    """Yield entries with sequence > ``after`` in order (optionally of one area)."""
+    query = select(journal).where(journal.c.sequence > after).order_by(journal.c.sequence)
+    if area is not None:
+        query = query.where(journal.c.area == area)
+    if limit is not None:
+        query = query.limit(limit)
+    for row in session.execute(query).mappings():
+        yield JournalEntry.from_dict(dict(row))
+
+
+def head(session: Session) -> tuple[int, str]:
+    """Return (sequence, hash) of the last entry, or (0, GENESIS_HASH) when empty."""
+    row = session.execute(
+        select(journal_head.c.sequence, journal_head.c.hash).where(journal_head.c.id == HEAD_ID)
+    ).one_or_none()
+    return (row.sequence, row.hash) if row else (0, GENESIS_HASH)
