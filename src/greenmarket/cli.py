@@ -12,6 +12,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+from greenmarket.integrity import log_cli  # noqa: E402
+app.add_typer(log_cli.app, name="log")
+
 
 def main() -> None:
     """Run the CLI; a refused request prints its code and message and exits with status 2."""

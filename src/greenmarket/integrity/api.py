@@ -1,0 +1,67 @@
+"""Public REST endpoints of the transparency log (no token: anyone may audit the journal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from greenmarket.integrity import log
+from greenmarket.integrity.checkpoint import load_signing_key, public_key_pem
+from greenmarket.integrity.tables import ensure_tables
+from greenmarket.storage.db import Database
+
+router = APIRouter(prefix="/v1/log", tags=["transparency log / 透明性ログ"])
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.db
+    ensure_tables(database.engine)
+    return database
+
+
+@router.get("/checkpoint", summary="Latest signed checkpoint / 最新の署名付きチェックポイント")
+def get_checkpoint(request: Request) -> dict[str, Any]:
+    """The signed checkpoint of the whole journal; signed on demand when the journal has grown."""
+    with _database(request).unit_of_work() as session:
+        signed = log.current_checkpoint(
+            session, clock=request.app.state.clock, key=load_signing_key()
+        )
+    return signed.to_dict()
+
+
+@router.get("/public-key", response_class=PlainTextResponse, summary="Log public key (PEM)")
+def get_public_key() -> str:
+    """The Ed25519 public key that verifies checkpoints (fetch once, then pin it)."""
+    return public_key_pem(load_signing_key().public_key())
+
+
+@router.get("/proofs/inclusion", summary="Inclusion proof / 包含証明")
+def get_inclusion_proof(
+    request: Request,
+    sequence: int = Query(ge=1, description="journal entry sequence"),
+    tree_size: int = Query(ge=1, description="size of a signed tree"),
+) -> dict[str, Any]:
+    with _database(request).read() as session:
+        return log.inclusion_proof(session, sequence, tree_size).to_dict()
+
+
+@router.get("/proofs/consistency", summary="Consistency proof / 整合性証明")
+def get_consistency_proof(
+    request: Request,
+    first: int = Query(ge=1, description="older tree size"),
+    second: int = Query(ge=1, description="newer tree size"),
+) -> dict[str, Any]:
+    with _database(request).read() as session:
+        return log.consistency_proof(session, first, second).to_dict()
+
+
+@router.get("/entries", summary="Journal entries / ジャーナルのエントリ")
+def get_entries(
+    request: Request,
+    start: int = Query(ge=1, description="first sequence"),
+    end: int = Query(ge=1, description=f"last sequence (at most {log.MAX_ENTRIES} per call)"),
+) -> dict[str, Any]:
+    with _database(request).read() as session:
+        return {"entries": [entry.to_dict() for entry in log.entries(session, start, end)]}
