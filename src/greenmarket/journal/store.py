@@ -26,35 +26,30 @@ def append(
 ) -> JournalEntry:
     """Append one sealed entry in the caller's transaction.
 
-    The head row is locked (``FOR UPDATE``) so that concurrent writers chain one after another;
-    callers append last, just before commit, to hold that lock for as short a time as possible.
+    The head row (created by the first migration) is locked with ``FOR UPDATE`` so that concurrent
+    writers chain one after another; callers append last, just before commit, to hold that lock as
+    briefly as possible.
     """
     head = session.execute(
         select(journal_head.c.sequence, journal_head.c.hash)
         .where(journal_head.c.id == HEAD_ID)
         .with_for_update()
-    ).one_or_none()
-    sequence, previous_hash = (head.sequence + 1, head.hash) if head else (1, GENESIS_HASH)
+    ).one()
     entry = JournalEntry.seal(
-        sequence=sequence,
+        sequence=head.sequence + 1,
         time=time,
         actor=actor,
         area=area,
         type=type,
         payload=payload,
-        previous_hash=previous_hash,
+        previous_hash=head.hash,
     )
     session.execute(insert(journal).values(**entry.to_dict()))
-    if head is None:
-        session.execute(
-            insert(journal_head).values(id=HEAD_ID, sequence=entry.sequence, hash=entry.hash)
-        )
-    else:
-        session.execute(
-            update(journal_head)
-            .where(journal_head.c.id == HEAD_ID)
-            .values(sequence=entry.sequence, hash=entry.hash)
-        )
+    session.execute(
+        update(journal_head)
+        .where(journal_head.c.id == HEAD_ID)
+        .values(sequence=entry.sequence, hash=entry.hash)
+    )
     return entry
 
 

@@ -1,0 +1,1 @@
+"""The registry: who holds which serialized carbon credit (issuance, transfer, retirement, holds)."""
