@@ -14,6 +14,8 @@ app = typer.Typer(
 
 from greenmarket.integrity import log_cli  # noqa: E402
 app.add_typer(log_cli.app, name="log")
+from greenmarket.exchange import cli as exchange_cli  # noqa: E402
+app.add_typer(exchange_cli.app, name="auction")
 
 
 def main() -> None:
