@@ -17,6 +17,8 @@ app.add_typer(log_cli.app, name="log")
 from greenmarket.exchange import cli as exchange_cli  # noqa: E402
 app.add_typer(exchange_cli.app, name="auction")
 
+from greenmarket.frameworks import cli as frameworks_cli  # noqa: E402
+app.add_typer(frameworks_cli.app, name="frameworks")
 
 def main() -> None:
     """Run the CLI; a refused request prints its code and message and exits with status 2."""
