@@ -19,6 +19,9 @@ app.add_typer(exchange_cli.app, name="auction")
 
 from greenmarket.frameworks import cli as frameworks_cli  # noqa: E402
 app.add_typer(frameworks_cli.app, name="frameworks")
+from greenmarket.bonds import cli as bonds_cli  # noqa: E402
+app.add_typer(bonds_cli.app, name="bonds")
+
 
 def main() -> None:
     """Run the CLI; a refused request prints its code and message and exits with status 2."""
