@@ -21,6 +21,8 @@ from greenmarket.frameworks import cli as frameworks_cli  # noqa: E402
 app.add_typer(frameworks_cli.app, name="frameworks")
 from greenmarket.bonds import cli as bonds_cli  # noqa: E402
 app.add_typer(bonds_cli.app, name="bonds")
+from greenmarket.impact import cli as impact_cli  # noqa: E402
+app.add_typer(impact_cli.app, name="impact")
 
 
 def main() -> None:
