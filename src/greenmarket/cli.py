@@ -12,6 +12,31 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+@app.command()
+def serve(
+    port: int = typer.Option(8000, help="TCP port. ポート番号。"),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on. 待ち受けアドレス。"),
+) -> None:
+    """Serve the REST API (OpenAPI at /openapi.json, docs at /docs). API サーバーを起動。"""
+    import uvicorn
+
+    from greenmarket.api.app import create_app
+
+    typer.echo(f"greenmarket on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+from greenmarket import demo  # noqa: E402
+from greenmarket.registry import cli as registry_cli  # noqa: E402
+from greenmarket.storage import cli as storage_cli  # noqa: E402
+
+app.add_typer(storage_cli.app, name="db")
+app.add_typer(demo.app, name="demo")
+app.add_typer(registry_cli.app, name="registry")
+app.add_typer(registry_cli.report_app, name="report")
+app.add_typer(registry_cli.users_app, name="users")
+
 from greenmarket.integrity import log_cli  # noqa: E402
 app.add_typer(log_cli.app, name="log")
 from greenmarket.exchange import cli as exchange_cli  # noqa: E402

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from greenmarket import __version__
 from greenmarket.api.problems import install_problem_handlers
 from greenmarket.clock import Clock, SystemClock
+from greenmarket.registry import api as registry_api
 from greenmarket.integrity import api as integrity_api
 from greenmarket.storage.db import Database
 
@@ -22,5 +23,11 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
     install_problem_handlers(app)
     app.state.db = database or Database()
     app.state.clock = clock or SystemClock()
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(registry_api.router)
     app.include_router(integrity_api.router)
     return app
