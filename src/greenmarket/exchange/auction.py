@@ -209,14 +209,14 @@ def _allocate(
     if available >= int(wanted.sum()):
         fills[at] = wanted
     elif allocation is Allocation.PRO_RATA:
-        fills[at] = _pro_rata([int(q) for q in wanted], available, lot)
+        fills[at] = pro_rata([int(q) for q in wanted], available, lot)
     else:
         before = np.cumsum(wanted) - wanted
         fills[at] = np.clip(available - before, 0, wanted)
     return fills
 
 
-def _pro_rata(wanted: list[int], available: int, lot: int) -> list[int]:
+def pro_rata(wanted: list[int], available: int, lot: int) -> list[int]:
     """Share ``available`` in proportion to ``wanted`` (time order): floor to the lot, then one
     lot each of what is left, in time priority. Exact integer arithmetic."""
     total = sum(wanted)

@@ -181,3 +181,12 @@ class OrderRejected(_Event):
 
 
 Event = OrderAccepted | Trade | OrderCancelled | OrderExpired | OrderAmended | OrderRejected
+
+
+class BlockTrade(Trade):
+    """A trade agreed off the book and confirmed by both sides; flagged as a block on the tape.
+
+    ``buy_order_id`` and ``sell_order_id`` both carry the block report's id.
+    """
+
+    __slots__ = ()
