@@ -150,17 +150,32 @@ def bootstrap(tenors: NDArray[np.float64], par_rates: NDArray[np.float64], frequ
             known = _interp_known(times, tenors[:j], zero[:, :j])
             base = np.where(unknown, zero[:, j - 1 : j] * (1.0 - weight), known)
             slope = np.broadcast_to(weight, base.shape)
-        guess = coupon.copy()
+        zero[:, j] = _solve_pillar(cash, times, base, slope, 1.0 + accrued, coupon.copy(), maturity)
+    return zero
+
+
+def _solve_pillar(
+    cash: NDArray[np.float64],
+    times: NDArray[np.float64],
+    base: NDArray[np.float64],
+    slope: NDArray[np.float64],
+    target: NDArray[np.float64],
+    guess: NDArray[np.float64],
+    maturity: float,
+) -> NDArray[np.float64]:
+    """Newton on the unknown pillar rate; the bond value is convex and decreasing in it."""
+    with np.errstate(all="ignore"):
         for _ in range(_NEWTON_MAX_ITERATIONS):
             discounted = cash * np.exp(-(base + guess[:, None] * slope) * times)
-            value = discounted.sum(axis=1) - (1.0 + accrued)
-            derivative = -(discounted * slope * times).sum(axis=1)
-            step = value / derivative
-            guess -= step
+            step = (discounted.sum(axis=1) - target) / -(discounted * slope * times).sum(axis=1)
+            guess = guess - step
             if np.all(np.abs(step) < _NEWTON_TOLERANCE):
-                break
-        zero[:, j] = guess
-    return zero
+                return guess
+    raise ValidationError(
+        f"par curve cannot be bootstrapped at tenor {maturity:g}: its par yield is inconsistent with "
+        "the shorter tenors (no zero rate reprices the bond to par)",
+        field="rate",
+    )
 
 
 def coupon_times(maturity: float, frequency: int) -> NDArray[np.float64]:

@@ -113,6 +113,19 @@ DISCLOSURES = (
 )
 
 
+_BY_NAME = {column.name: column for column in BONDS}
+GREEN_TWINS = (
+    *(
+        _BY_NAME[name]
+        for name in ("isin", "issuer", "currency", "maturity_date", "coupon_type", "coupon_rate",
+                     "coupon_frequency", "day_count", "settlement_days", "esg_type")
+    ),
+    Column("issue_date", "date", required=False),  # first issuance, empty where not verified
+    Column("twin_isin", "isin"),
+    Column("source", "text"),
+)
+
+
 def load_bonds(path: str | Path) -> pd.DataFrame:
     """Load ``bonds.csv`` (or ``.parquet``) and check every rule."""
     return _load(path, BONDS, _bond_rules, unique=("isin",))
@@ -131,6 +144,19 @@ def load_curves(path: str | Path) -> pd.DataFrame:
 def load_disclosures(path: str | Path) -> pd.DataFrame:
     """Load ``disclosures.csv`` (or ``.parquet``) and check every rule."""
     return _load(path, DISCLOSURES, None, unique=("isin",))
+
+
+def load_german_green_twins(path: str | Path | None = None) -> pd.DataFrame:
+    """Load the German federal green bonds and their conventional twins (public facts only).
+
+    The bundled file holds the ``bonds.csv`` columns that public sources state (ISIN, coupon,
+    maturity, conventions, first issue date where published) plus ``twin_isin`` and ``source``;
+    vendor fields (issue price, amount issued, dealer count) are not in it. Same cell rules as
+    ``bonds.csv``; ``issue_date`` may be empty.
+    """
+    if path is None:
+        path = Path(__file__).parent / "data" / "german_green_twins.csv"
+    return _load(path, GREEN_TWINS, None, unique=("isin",))
 
 
 RowRule = Callable[[pd.DataFrame, str], None]
@@ -240,7 +266,8 @@ def _parse(text: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray, str]
             below = numbers <= column.minimum if column.strict_minimum else numbers < column.minimum
             bad |= below.to_numpy()
             rule += f" {'>' if column.strict_minimum else '≥'} {column.minimum:g}"
-        values = numbers.astype(np.int64) if kind == "integer" and column.required else numbers
+        # a bad cell stops the load, so filling it before the integer cast hides nothing
+        values = numbers.fillna(0).astype(np.int64) if kind == "integer" and column.required else numbers
     if column.required:
         bad = bad | missing
         rule = f"required; {rule}"
