@@ -1,0 +1,123 @@
+"""Storage adapter: save a parsed export in one transaction, load everything back for a check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, inspect, insert, select
+from sqlalchemy.orm import Session
+
+from greenmarket.clock import Clock
+from greenmarket.integrity.metaregistry.exports import ParsedExport
+from greenmarket.integrity.metaregistry.records import Rejection, Role, UnitRecord
+from greenmarket.integrity.metaregistry.serials import SerialBlock
+from greenmarket.integrity.metaregistry.tables import (
+    metaregistry_rejections,
+    metaregistry_records,
+    metaregistry_sources,
+)
+from greenmarket.storage.db import Database
+
+_CHUNK = 5000
+# greenmarket's own registry enters every check as this source (serial block id as the line).
+GREENMARKET_SOURCE = "greenmarket"
+_BLOCK_ROLES = {"active": Role.ACTIVE, "held": Role.ACTIVE, "retired": Role.RETIREMENT, "cancelled": Role.CANCELLATION}
+
+
+@dataclass(slots=True)
+class Loaded:
+    """Everything the meta-registry holds: records, rejections and rows imported per source."""
+
+    records: list[UnitRecord]
+    rejections: list[Rejection]
+    imported: dict[str, int]
+
+
+def _chunks(rows: Sequence[dict[str, object]]) -> Iterator[Sequence[dict[str, object]]]:
+    for first in range(0, len(rows), _CHUNK):
+        yield rows[first : first + _CHUNK]
+
+
+def _record_row(record: UnitRecord) -> dict[str, object]:
+    item = record.block
+    return {
+        "source": record.source, "line": record.line, "registry": record.registry, "role": record.role.value,
+        "program": record.program, "project": record.project, "vintage": record.vintage,
+        "series": item.series if item else None,
+        "serial_start": item.start if item else None, "serial_end": item.end if item else None,
+        "quantity": record.quantity, "row_quantity": record.row_quantity, "is_primary": record.primary,
+        "transfer_to": record.transfer_to, "detail": record.detail,
+    }
+
+
+def save_export(db: Database, parsed: ParsedExport, clock: Clock) -> None:
+    """Store one export, replacing an earlier import of the same source; all or nothing."""
+    with db.unit_of_work() as session:
+        for table in (metaregistry_records, metaregistry_rejections, metaregistry_sources):
+            session.execute(delete(table).where(table.c.source == parsed.source))
+        session.execute(insert(metaregistry_sources).values(
+            source=parsed.source, registry=parsed.registry, kind=parsed.kind, rows=parsed.imported_rows,
+            imported_at=clock.now().isoformat(),
+        ))
+        for chunk in _chunks([_record_row(record) for record in parsed.records]):
+            session.execute(insert(metaregistry_records), chunk)
+        rejected = [{"source": r.source, "line": r.line, "reason": r.reason} for r in parsed.rejections]
+        for chunk in _chunks(rejected):
+            session.execute(insert(metaregistry_rejections), chunk)
+
+
+def _record(row: dict[str, object]) -> UnitRecord:
+    item = None
+    if row["serial_start"] is not None:
+        item = SerialBlock(str(row["program"]), str(row["project"]), str(row["vintage"]), str(row["series"] or ""),
+                           int(row["serial_start"]), int(row["serial_end"]))  # type: ignore[arg-type]
+    return UnitRecord(
+        source=str(row["source"]), line=int(row["line"]), registry=str(row["registry"]),  # type: ignore[arg-type]
+        role=Role(row["role"]), block=item, quantity=int(row["quantity"]),  # type: ignore[arg-type]
+        row_quantity=None if row["row_quantity"] is None else int(row["row_quantity"]),  # type: ignore[arg-type]
+        primary=bool(row["is_primary"]), transfer_to=row["transfer_to"],  # type: ignore[arg-type]
+        program=str(row["program"]), project=str(row["project"]), vintage=str(row["vintage"]),
+        detail=str(row["detail"]),
+    )
+
+
+def load(session: Session) -> Loaded:
+    """Read every imported record and rejection, plus greenmarket's own serial blocks if present."""
+    records = [_record(dict(row._mapping)) for row in session.execute(select(metaregistry_records))]
+    rejections = [
+        Rejection(source=row.source, line=row.line, reason=row.reason)
+        for row in session.execute(select(metaregistry_rejections))
+    ]
+    imported = {row.source: row.rows for row in session.execute(select(metaregistry_sources))}
+    own = greenmarket_records(session.connection())
+    if own:
+        records.extend(own)
+        imported[GREENMARKET_SOURCE] = len(own)
+    return Loaded(records, rejections, imported)
+
+
+def greenmarket_records(connection: Connection) -> list[UnitRecord]:
+    """greenmarket's own serial blocks as one more source, when the registry's tables exist.
+
+    greenmarket numbers serials per program with its own counter, so its blocks form their own
+    numbering spaces (program ``GM:<code>``): they can overlap only records that carry greenmarket
+    serials, such as CADT records that mirror greenmarket. Each block is one record; its status
+    gives the role (held counts as live).
+    """
+    if not inspect(connection).has_table("serial_blocks"):
+        return []
+    from greenmarket.registry.tables import serial_blocks  # the registry is optional for the meta-registry
+
+    rows = connection.execute(select(
+        serial_blocks.c.id, serial_blocks.c.program, serial_blocks.c.project_id, serial_blocks.c.vintage,
+        serial_blocks.c.serial_start, serial_blocks.c.serial_end, serial_blocks.c.status,
+    ).order_by(serial_blocks.c.id))
+    records = []
+    for row in rows:
+        item = SerialBlock(f"GM:{row.program}", row.project_id, str(row.vintage), "", row.serial_start, row.serial_end)
+        records.append(UnitRecord(
+            source=GREENMARKET_SOURCE, line=row.id, registry=GREENMARKET_SOURCE, role=_BLOCK_ROLES[row.status],
+            block=item, quantity=item.quantity, program=item.program, project=item.project, vintage=item.vintage,
+        ))
+    return records
