@@ -110,3 +110,10 @@ def test_delivery_specifications():
     assert DeliverySpecification(programs=frozenset()).accepts(**credit)
     project = ProjectSpecification("VCS", "VCS-1234", 2020)
     assert project.accepts(**credit) and not project.accepts(**(credit | {"vintage": 2021}))
+
+
+def test_auction_times_of_a_tokyo_day():
+    assert TSE_STYLE.auction_times(date(2026, 1, 5)) == [
+        datetime(2026, 1, 5, 11, 30, tzinfo=JST), datetime(2026, 1, 5, 15, 0, tzinfo=JST)
+    ]
+    assert TSE_STYLE.auction_times(date(2026, 5, 5)) == []

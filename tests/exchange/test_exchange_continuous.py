@@ -282,3 +282,15 @@ def test_replaying_the_same_commands_gives_the_same_events():
         return [e.to_dict() for c in cmds for e in apply(b, c, participants)]
 
     assert run() == run()
+
+
+def test_order_snapshot_follows_amendments():
+    b = book()
+    b.submit("a", "A", BUY, 90, 5, T0, client_order_id="c")
+    b.amend(1, "a", 92, 7, T0)
+    snapshot = b.order(1)
+    assert (snapshot.price, snapshot.total, snapshot.remaining, snapshot.client_order_id) == (92, 7, 7, "c")
+    assert [o.order_id for o in b.resting_orders()] == [1]
+    b.cancel(1, "a", T0)
+    with pytest.raises(NotFound):
+        b.order(1)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from greenmarket.errors import Conflict, NotFound, ValidationError
@@ -53,6 +54,20 @@ MARKET = OrderType.MARKET
 DAY = TimeInForce.DAY
 IOC = TimeInForce.IOC
 FOK = TimeInForce.FOK
+
+
+@dataclass(frozen=True, slots=True)
+class RestingOrder:
+    """What a resting order looks like now: price and ``total`` after amendments, ``remaining``."""
+
+    order_id: int
+    participant: str
+    owner: str
+    side: Side
+    price: int
+    total: int
+    remaining: int
+    client_order_id: str | None
 
 
 class _Ladder:
@@ -141,9 +156,18 @@ class ContinuousBook:
         entry = self._resting.get(order_id)
         return entry[0] if entry is not None else 0
 
-    def resting_orders(self) -> Iterator[OrderAccepted]:
-        """The orders in the book, as accepted (see :meth:`resting` for what remains)."""
-        return (entry[5] for entry in self._resting.values())
+    def resting_orders(self) -> Iterator[RestingOrder]:
+        """The orders in the book now, in order of arrival (amended prices and quantities)."""
+        return (self.order(order_id) for order_id in sorted(self._resting))
+
+    def order(self, order_id: int) -> RestingOrder:
+        """A snapshot of a resting order; :class:`NotFound` when it is no longer in the book."""
+        entry = self._resting.get(order_id)
+        if entry is None:
+            raise NotFound(f"order {order_id} is not resting in the book", field="order_id")
+        accepted: OrderAccepted = entry[5]
+        return RestingOrder(order_id, accepted.participant, accepted.owner, accepted.side,
+                            entry[4], entry[6], entry[0], accepted.client_order_id)
 
     # --- commands --------------------------------------------------------------------------
     def submit(

@@ -132,6 +132,16 @@ class Venue:
             raise ValidationError("times must carry a UTC offset", field="time")
         return moment.astimezone(self.zone).date()
 
+    def auction_times(self, day: date) -> list[datetime]:
+        """The call auctions of ``day`` as timezone-aware times (none on a closed day)."""
+        if not self.calendar.is_business_day(day):
+            return []
+        return [
+            datetime.combine(day, s.auction_at, tzinfo=self.zone)
+            for s in self.sessions
+            if s.auction_at is not None
+        ]
+
     def session_at(self, moment: datetime) -> Session | None:
         """The session taking orders at ``moment``, or ``None`` (closed, or not a business day)."""
         local = moment.astimezone(self.zone) if moment.tzinfo else None
