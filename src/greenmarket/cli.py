@@ -46,6 +46,8 @@ from greenmarket.frameworks import cli as frameworks_cli  # noqa: E402
 app.add_typer(frameworks_cli.app, name="frameworks")
 from greenmarket.bonds import cli as bonds_cli  # noqa: E402
 app.add_typer(bonds_cli.app, name="bonds")
+from greenmarket.bonds import greenium_cli  # noqa: E402
+app.add_typer(greenium_cli.app, name="greenium")
 from greenmarket.impact import cli as impact_cli  # noqa: E402
 app.add_typer(impact_cli.app, name="impact")
 from greenmarket.integrity.metaregistry import cli as metaregistry_cli  # noqa: E402

@@ -55,7 +55,7 @@ from greenmarket.bonds.matching import PAIR_COLUMNS, MatchingRules, match, valid
 from greenmarket.bonds.price_stream import batches, estimated_rows, prices_path
 from greenmarket.bonds.reference import load_bonds, load_curves, load_disclosures
 from greenmarket.bonds.screening import ScreeningCriteria, screen
-from greenmarket.bonds.statistics import disclosure_effects, panel_regression
+from greenmarket.bonds.statistics import currency_summary, disclosure_effects, panel_regression
 from greenmarket.bonds.zspread import CHUNK_TERMS, z_spreads_for_chunk
 from greenmarket.errors import FileFormatError, ValidationError
 
@@ -122,6 +122,7 @@ class PipelineResult:
     effects: pd.DataFrame
     panel: pd.DataFrame
     validation: pd.DataFrame
+    currencies: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
 
 
@@ -393,6 +394,7 @@ def _assemble(
         ),
         panel=panel_regression(by_bond, disclosures, as_of=options.disclosures_as_of),
         validation=validation_table(pairs, bonds),
+        currencies=currency_summary(by_bond),
         summary=summary,
     )
 
@@ -424,6 +426,7 @@ def write_tables(result: PipelineResult, daily_files: list[Path], folder: Path) 
         "panel_regression": result.panel,
         "matching_validation": result.validation,
         "screening": result.screened,
+        "currency_summary": result.currencies,
     }
     for name, table in tables.items():
         frame = _dates_as_text(table)
@@ -444,7 +447,9 @@ def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
 def _write_daily(result: PipelineResult, daily_files: list[Path], folder: Path) -> None:
     """``greenium_daily.csv`` (and ``.parquet``), grouped by currency, then pair, then date."""
     with ExitStack() as stack:
-        csv = stack.enter_context(pacsv.CSVWriter(folder / "greenium_daily.csv", DAILY_SCHEMA))
+        csv = stack.enter_context(
+            pacsv.CSVWriter(folder / "greenium_daily.csv", DAILY_SCHEMA, write_options=pacsv.WriteOptions(quoting_style="needed"))
+        )
         parquet = stack.enter_context(pq.ParquetWriter(folder / "greenium_daily.parquet", DAILY_SCHEMA))
         for currency in sorted(result.pairs["currency"].unique()):
             for table in _read_daily(daily_files, currency, list(DAILY_SCHEMA.names)):

@@ -35,7 +35,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import WLS
 from scipy import stats
 
 DISCLOSURES: tuple[str, ...] = ("second_opinion", "allocation_report", "impact_report", "third_party_assurance")
@@ -72,6 +72,28 @@ PANEL_COLUMNS = [
     "n_issuers",
 ]
 CONFIDENCE = 0.95
+SUMMARY_COLUMNS = ["currency", "pairs", "mean_bp", "median_bp", "std_bp", "share_positive", "t_p"]
+
+
+def currency_summary(by_bond: pd.DataFrame) -> pd.DataFrame:
+    """Per currency: pairs, mean, median and standard deviation of the bonds' mean greenium, the
+    share of bonds with a positive greenium, and the two-sided one-sample t-test p-value of
+    "mean greenium = 0" (``scipy.stats.ttest_1samp``; needs ≥ 2 bonds)."""
+    rows = []
+    for currency, group in by_bond.groupby("currency", sort=True):
+        values = group["mean_greenium_bp"].to_numpy(dtype=float)
+        rows.append(
+            {
+                "currency": currency,
+                "pairs": len(values),
+                "mean_bp": float(values.mean()),
+                "median_bp": float(np.median(values)),
+                "std_bp": float(values.std(ddof=1)) if len(values) > 1 else np.nan,
+                "share_positive": float((values > 0).mean()),
+                "t_p": float(stats.ttest_1samp(values, 0.0).pvalue) if len(values) > 1 else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def disclosure_flags(isins: pd.Series, disclosures: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
@@ -216,7 +238,7 @@ def _panel_block(scope: str, frame: pd.DataFrame, fixed_effect: pd.Series) -> pd
     k_daily = len(identified) + n_fixed
     rows = [{**base, "term": term, "identified": False, **empty} for term in DISCLOSURES if term not in identified]
     if identified and n_clusters >= 2 and n_obs > k_daily:
-        fit = sm.WLS(y, x[:, columns], weights=weights).fit(
+        fit = WLS(y, x[:, columns], weights=weights).fit(
             cov_type="cluster", cov_kwds={"groups": clusters}, use_t=True
         )
         factor = ((n_obs - 1) / (n_obs - k_daily)) / ((n_bonds - 1) / (n_bonds - len(identified)))

@@ -365,16 +365,18 @@ def write_universe(
     *,
     prices_format: str = "csv",
     on_batch: Callable[[int], None] | None = None,
+    universe: Universe | None = None,
 ) -> dict[str, object]:
     """Generate the universe into ``out``; return the truth summary (also in ``truth.json``).
 
     ``prices_format`` ``csv`` writes ``prices.csv``; ``parquet`` writes ``prices.parquet`` (one row
-    group per batch), which the pipeline reads the same way and much faster.
+    group per batch), which the pipeline reads the same way and much faster. ``universe`` is the
+    already drawn universe of ``spec``, if the caller has it.
     """
     if prices_format not in ("csv", "parquet"):
         raise ValidationError("prices_format must be csv or parquet", field="prices_format")
     out.mkdir(parents=True, exist_ok=True)
-    universe = build_universe(spec)
+    universe = universe if universe is not None else build_universe(spec)
     _formats_booleans(universe.bonds).to_csv(out / "bonds.csv", index=False)
     universe.curves.to_csv(out / "curves.csv", index=False, date_format="%Y-%m-%d")
     universe.disclosures.to_csv(out / "disclosures.csv", index=False)
