@@ -7,10 +7,19 @@ from pathlib import Path
 
 import typer
 
+from greenmarket.frameworks.allocation import load_allocations
 from greenmarket.frameworks.assessment import assess
 from greenmarket.frameworks.checklist import load_checklists
 from greenmarket.frameworks.framework import load_framework
-from greenmarket.frameworks.report import assessment_html, assessment_json, assessment_markdown
+from greenmarket.frameworks.report import (
+    allocation_html,
+    allocation_markdown,
+    assessment_html,
+    assessment_json,
+    assessment_markdown,
+    impact_html,
+    impact_markdown,
+)
 
 app = typer.Typer(
     help="GBP / CTFH framework alignment and issuer reports. GBP・CTFH 適合性評価と発行体レポート。",
@@ -63,3 +72,18 @@ def checklist_command(
             typer.echo(f"{item.id}  [{item.level}; {','.join(item.instruments)}; {','.join(item.timing)}]"
                        f"  elements: {','.join(item.element_ids) or '(from ' + item.evaluator + ')'}")
             typer.echo(f"    {item.text.en} / {item.text.ja}")
+
+
+@app.command("report")
+def report_command(
+    allocations: Path = typer.Option(..., "--allocations", help="Allocation data, YAML or JSON. 充当データ。"),
+    out: Path = typer.Option(..., "--out", help="Write allocation_report.{md,html} and impact_report.{md,html} here."),
+) -> None:
+    """Write the issuer's allocation report and impact report (GBP section 4) from allocation data."""
+    data = load_allocations(allocations)
+    _write(out, {
+        "allocation_report.md": allocation_markdown(data), "allocation_report.html": allocation_html(data),
+        "impact_report.md": impact_markdown(data), "impact_report.html": impact_html(data),
+    })
+    typer.echo(f"{data.isin}: allocated {data.allocated:,} of {data.net_proceeds:,} {data.currency} "
+               f"({data.share(data.allocated)} %), {len(data.projects)} projects")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from greenmarket.frameworks.allocation import AllocationData, Impact, category_text, impact_totals
 from greenmarket.frameworks.assessment import STATUS_TEXT, Assessment, ItemResult, Status
 from greenmarket.frameworks.checklist import Text
 
@@ -95,3 +97,84 @@ def assessment_markdown(assessment: Assessment) -> str:
 def assessment_html(assessment: Assessment) -> str:
     """The assessment as a standalone HTML page (both languages)."""
     return environment().get_template("assessment.html").render(a=assessment, fw=assessment.framework, score=_score)
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{amount:,} {currency}"
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
+def _impacts(impacts: tuple[Impact, ...]) -> str:
+    return "<br>".join(f"{i.indicator}: {_num(i.value)} {i.unit}" + (f" ({i.period})" if i.period else "")
+                       for i in impacts) or "–"
+
+
+def allocation_markdown(data: AllocationData) -> str:
+    """The allocation report (GBP 2017 §4): projects, categories, new vs refinancing, unallocated placement."""
+    c = data.currency
+    lines = [
+        f"# 資金充当レポート / Allocation report — {data.issuer} {data.isin}", "",
+        f"- 債券 / Bond: {data.name or data.isin} · 発行日 / issued {data.issue_date}" + (f" · {data.framework}" if data.framework else ""),
+        f"- 基準日 / As of: {data.as_of}",
+        f"- 手取金 / Net proceeds: {_money(data.net_proceeds, c)}",
+        f"- 充当済 / Allocated: {_money(data.allocated, c)} ({data.share(data.allocated)} %)",
+        f"- 未充当 / Unallocated: {_money(data.unallocated_total, c)} ({data.share(data.unallocated_total)} %)",
+        f"- うちリファイナンス / Of which refinancing: {_money(data.refinanced, c)} ({data.share(data.refinanced)} %)",
+        "", "## 区分別 / By ICMA category", "",
+        "| 区分 Category | プロジェクト数 Projects | 充当額 Allocated | 比率 Share (%) |", "|---|---:|---:|---:|",
+    ]
+    for category, amount, count in data.by_category():
+        t = category_text(category)
+        lines.append(f"| {t.ja} / {t.en} | {count} | {_money(amount, c)} | {data.share(amount)} |")
+    lines += ["", "## プロジェクト別 / By project", "",
+              "| ID | 名称 Name | 区分 Category | 所在地 Location | 充当額 Allocated | 比率 Share (%) | 新規/リファイナンス New/refi | 概要 Description |",
+              "|---|---|---|---|---:|---:|---|---|"]
+    for p in data.projects:
+        refi = "リファイナンス refinancing" if p.refinancing else "新規 new"
+        lines.append(f"| {p.id} | {_cell(p.name)} | {category_text(p.category).en} | {_cell(p.location or '–')} "
+                     f"| {_money(p.allocated, c)} | {data.share(p.allocated)} | {refi} | {_cell(p.description or '–')} |")
+    lines += ["", "## 未充当資金の一時的な運用 / Temporary placement of unallocated proceeds", ""]
+    if data.unallocated:
+        lines += ["| 運用先 Placement | 金額 Amount | 比率 Share (%) |", "|---|---:|---:|"]
+        lines += [f"| {_cell(u.placement)} | {_money(u.amount, c)} | {data.share(u.amount)} |" for u in data.unallocated]
+    else:
+        lines.append("全額充当済 / Fully allocated.")
+    return "\n".join(lines) + "\n"
+
+
+def impact_markdown(data: AllocationData) -> str:
+    """The impact report (GBP 2017 §4): expected and achieved impact per project, totals per indicator."""
+    c = data.currency
+    lines = [
+        f"# インパクトレポート / Impact report — {data.issuer} {data.isin}", "",
+        f"- 基準日 / As of: {data.as_of}", "",
+        "## 指標別合計 / Totals by indicator", "",
+        "同一の指標・単位のみ合算 / summed only where indicator and unit are the same", "",
+        "| 指標 Indicator | 単位 Unit | 期待 Expected | 報告数 Projects | 実績 Achieved | 報告数 Projects |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for t in impact_totals(data):
+        achieved = _num(t.achieved) if t.achieved_projects else "–"
+        expected = _num(t.expected) if t.expected_projects else "–"
+        lines.append(f"| {t.indicator} | {t.unit} | {expected} | {t.expected_projects} | {achieved} | {t.achieved_projects} |")
+    lines += ["", "## プロジェクト別 / By project", "",
+              "| ID | 名称 Name | 区分 Category | 充当額 Allocated | 期待効果 Expected | 実績 Achieved | 方法論 Methodology |",
+              "|---|---|---|---:|---|---|---|"]
+    for p in data.projects:
+        methods = "; ".join(dict.fromkeys(i.methodology for i in (*p.expected, *p.achieved) if i.methodology)) or "–"
+        lines.append(f"| {p.id} | {_cell(p.name)} | {category_text(p.category).en} | {_money(p.allocated, c)} "
+                     f"| {_impacts(p.expected)} | {_impacts(p.achieved)} | {_cell(methods)} |")
+    return "\n".join(lines) + "\n"
+
+
+def allocation_html(data: AllocationData) -> str:
+    return environment().get_template("allocation.html").render(
+        d=data, money=_money, num=_num, category_text=category_text)
+
+
+def impact_html(data: AllocationData) -> str:
+    return environment().get_template("impact.html").render(
+        d=data, money=_money, num=_num, category_text=category_text, totals=impact_totals(data))
