@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from tokenize import TokenError
 
 import pint
 
 from greenmarket.impact.catalogue import Indicator
 from greenmarket.impact.errors import UnknownUnit
+
+_NOT_AN_EXPRESSION = (pint.PintError, TokenError, SyntaxError, ValueError, TypeError, AttributeError,
+                      KeyError, IndexError, AssertionError, ArithmeticError)
 
 
 @lru_cache(maxsize=1)
@@ -40,8 +44,8 @@ def to_canonical(value: float, unit: str, indicator: Indicator, *, isin: str) ->
             indicator=indicator.id,
             unit=unit,
         ) from error
-    except (AttributeError, TypeError, ValueError, SyntaxError, AssertionError) as error:
-        # pint's parser raises these for strings that are not unit expressions at all ("t/", "%%")
+    except _NOT_AN_EXPRESSION as error:
+        # pint's parser raises these for strings that are not unit expressions at all (")", "t/")
         raise UnknownUnit(
             f"unit {unit!r} is not a unit expression", isin=isin, indicator=indicator.id, unit=unit
         ) from error
