@@ -214,7 +214,7 @@ def write_report(result: PipelineResult, folder: Path, options: PipelineOptions 
             "panel": _html_table(result.panel, digits=3),
         },
     }
-    template = resources.files("greenmarket.bonds").joinpath("templates/greenium_report.html").read_text("utf-8")
+    template = resources.files("greenmarket.bonds").joinpath("greenium_report.html").read_text("utf-8")
     environment = Environment(autoescape=select_autoescape(default=True))
     html = environment.from_string(template).render(**context)
     path = folder / "report.html"
