@@ -21,6 +21,7 @@ on the price date itself.
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import exchange_calendars
@@ -49,10 +50,12 @@ def holidays(code: str, first_year: int, last_year: int) -> NDArray[np.datetime6
     if code == "":
         return np.array([], dtype="datetime64[D]")
     try:
-        calendar = exchange_calendars.get_calendar(
-            code, start=f"{first_year}-01-01", end=f"{last_year}-12-31"
-        )
-    except Exception as error:  # exchange_calendars raises several types for bad codes and ranges
+        with warnings.catch_warnings():  # exchange_calendars trips a pandas deprecation warning
+            warnings.simplefilter("ignore", DeprecationWarning)
+            calendar = exchange_calendars.get_calendar(
+                code, start=f"{first_year}-01-01", end=f"{last_year}-12-31"
+            )
+    except (exchange_calendars.errors.CalendarError, ValueError) as error:
         raise ValidationError(f"calendar {code!r} for {first_year}-{last_year}: {error}", field="calendar") from error
     weekdays = pd.bdate_range(calendar.first_session, calendar.last_session)
     sessions = calendar.sessions.tz_localize(None) if calendar.sessions.tz else calendar.sessions

@@ -249,27 +249,42 @@ class _Pricer:
     """Price and its derivative in z for a matrix of cash flows (rows of one batch)."""
 
     def __init__(self, cash: Any, times: Any, rates: Any, frequency: int) -> None:
-        self.times = times
+        # column-major, so that each row sums its cash flows left to right (see _row_sums)
+        self.times = np.asfortranarray(times)
         self.frequency = frequency
         if frequency == 0:
             # Σ CF·exp(−r t)·exp(−z t): the curve part is computed once
-            self.weights = cash * np.exp(-rates * times)
+            self.weights = np.asfortranarray(cash * np.exp(-rates * times))
         else:
-            self.weights = cash
-            self.compounded = frequency * np.expm1(rates / frequency)
+            self.weights = np.asfortranarray(cash)
+            self.compounded = np.asfortranarray(frequency * np.expm1(rates / frequency))
 
     def subset(self, rows: NDArray[np.int64]) -> _Pricer:
         other = object.__new__(_Pricer)
-        other.times, other.frequency, other.weights = self.times[rows], self.frequency, self.weights[rows]
+        other.times, other.frequency = np.asfortranarray(self.times[rows]), self.frequency
+        other.weights = np.asfortranarray(self.weights[rows])
         if self.frequency:
-            other.compounded = self.compounded[rows]
+            other.compounded = np.asfortranarray(self.compounded[rows])
         return other
 
     def value(self, z: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         if self.frequency == 0:
             discounted = self.weights * np.exp(-z[:, None] * self.times)
-            return discounted.sum(axis=1), -(discounted * self.times).sum(axis=1)
+            return _row_sums(discounted), -_row_sums(discounted * self.times)
         n = self.frequency
         base = 1.0 + (self.compounded + z[:, None]) / n
         discounted = self.weights * np.exp(-n * self.times * np.log(base))
-        return discounted.sum(axis=1), -(discounted * self.times / base).sum(axis=1)
+        return _row_sums(discounted), -_row_sums(discounted * self.times / base)
+
+
+def _row_sums(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sum each row left to right, one column at a time.
+
+    Unlike ``matrix.sum(axis=1)`` (pairwise summation, whose grouping depends on the padded width),
+    the result does not depend on how many padding columns the batch has, so a bond-day gets
+    bit-for-bit the same Z-spread whatever chunk or Dask partition it is computed in.
+    """
+    total = matrix[:, 0].copy()
+    for column in range(1, matrix.shape[1]):
+        total += matrix[:, column]
+    return total
