@@ -515,20 +515,31 @@ def _lock_blocks(
     Returns them in allocation order: oldest vintage first, then lowest serial.
     """
     query = select(serial_blocks.c.id, serial_blocks.c.serial_start, serial_blocks.c.serial_end,
-                   serial_blocks.c.vintage).where(
+                   serial_blocks.c.vintage, serial_blocks.c.program).where(
         serial_blocks.c.account_id == account_id, serial_blocks.c.status == status
     )
     if selection.serial_ranges:
         low = min(start for start, _ in selection.serial_ranges)
         high = max(end for _, end in selection.serial_ranges)
         query = query.where(serial_blocks.c.serial_end >= low, serial_blocks.c.serial_start <= high)
-        if selection.spec.project_id:
-            query = query.where(serial_blocks.c.project_id == selection.spec.project_id)
-    else:
-        query = _filter_spec(query, selection.spec)
+    query = _filter_spec(query, selection.spec)
     rows = ctx.session.execute(query.order_by(serial_blocks.c.id).with_for_update()).all()
+    if selection.serial_ranges:
+        _ensure_one_program(rows)
     rows.sort(key=lambda r: (r.vintage, r.serial_start))
     return [Block(r.id, r.serial_start, r.serial_end) for r in rows]
+
+
+def _ensure_one_program(rows: Sequence[Row[Any]]) -> None:
+    """Serials are numbered per program: named serials must not match blocks of two programs."""
+    found = sorted({row.program for row in rows})
+    if len(found) > 1:
+        raise ValidationError(
+            f"these serial numbers exist in more than one program held here ({', '.join(found)}); "
+            "name the program or the project in the specification",
+            code="ambiguous_serials",
+            field="serial_ranges",
+        )
 
 
 def _filter_spec(query: Any, spec: CreditSpec) -> Any:
