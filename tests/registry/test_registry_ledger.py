@@ -297,3 +297,18 @@ def test_idempotency_key_replays_and_refuses_reuse(registry: Registry) -> None:
         move(1000), actor="alpha", key="k-2", body={"quantity": 1000}))
     registry.run(move(1), actor="alpha", key="k-2", body={"quantity": 1000})
     assert registry.balances()[(beta, "active")] == 11
+
+
+def test_serial_ranges_are_per_program(registry: Registry) -> None:
+    """Found by the state machine: serial 1 of J-Credit and serial 1 of VCS are different credits."""
+    registry.issue(10, project=registry.voluntary_project)
+    registry.issue(10, project=registry.eligible_project)
+    refused(registry, ValidationError, lambda: registry.transfer("alpha", "beta", ranges=((1, 1),)),
+            "ambiguous_serials")
+    moved = registry.transfer("alpha", "beta", ranges=((1, 1),), programs=("VCS",))
+    assert moved["quantity"] == 1
+    with registry.db.read() as session:
+        assert session.execute(text(
+            "select program from serial_blocks where account_id = :a"),
+            {"a": registry.holding["beta"]}).scalars().all() == ["VCS"]
+    assert registry.audit() == []
