@@ -294,3 +294,11 @@ def test_order_snapshot_follows_amendments():
     b.cancel(1, "a", T0)
     with pytest.raises(NotFound):
         b.order(1)
+
+
+def test_side_may_be_given_as_text_but_must_be_buy_or_sell():
+    b = book()
+    assert b.submit("a", "A", "buy", 90, 1, T0)[0].side is BUY
+    with pytest.raises(ValidationError) as wrong:
+        b.submit("a", "A", "bid", 90, 1, T0)
+    assert wrong.value.field == "side"

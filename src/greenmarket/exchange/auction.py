@@ -50,6 +50,7 @@ from greenmarket.exchange.orders import (
     Side,
     TimeInForce,
     Trade,
+    parse_side,
 )
 
 Ints = NDArray[np.int64]
@@ -284,7 +285,7 @@ class CallAuctionBook:
         client_order_id: str | None = None,
     ) -> list[Event]:
         """Enter a limit order into the window."""
-        side = _side(side)
+        side = parse_side(side)
         self._check(price, quantity, time)
         if client_order_id is not None:
             if (participant, client_order_id) in self._client_order_ids:
@@ -404,9 +405,3 @@ class _AuctionOrder:
         self.quantity = quantity
         self.sequence = sequence
 
-
-def _side(side: Side | str) -> Side:
-    try:
-        return Side(side)
-    except ValueError:
-        raise ValidationError(f"side must be buy or sell, not {side!r}", field="side") from None

@@ -45,6 +45,7 @@ from greenmarket.exchange.orders import (
     Side,
     TimeInForce,
     Trade,
+    parse_side,
 )
 
 BUY = Side.BUY
@@ -187,7 +188,9 @@ class ContinuousBook:
         ``owner`` is the beneficial owner used for self-match prevention; ``price`` is in ticks
         (``None`` for a market order).
         """
-        self._check_order(side, price, quantity, time, order_type, time_in_force)
+        if side is not BUY and side is not SELL:
+            side = parse_side(side)
+        self._check_order(price, quantity, time, order_type, time_in_force)
         if client_order_id is not None:
             key = (participant, client_order_id)
             if key in self._client_order_ids:
@@ -238,7 +241,7 @@ class ContinuousBook:
         """
         entry = self._entry(order_id, participant)
         accepted: OrderAccepted = entry[5]
-        self._check_order(accepted.side, price, quantity, time, LIMIT, DAY)
+        self._check_order(price, quantity, time, LIMIT, DAY)
         filled = entry[6] - entry[0]
         remaining = quantity - filled
         if remaining <= 0:
@@ -275,11 +278,9 @@ class ContinuousBook:
 
     # --- internals -------------------------------------------------------------------------
     def _check_order(
-        self, side: Side, price: int | None, quantity: int, time: datetime,
-        order_type: OrderType, time_in_force: TimeInForce,
+        self, price: int | None, quantity: int, time: datetime, order_type: OrderType,
+        time_in_force: TimeInForce,
     ) -> None:
-        if side is not BUY and side is not SELL:
-            raise ValidationError(f"side must be buy or sell, not {side!r}", field="side")
         if type(quantity) is not int or quantity <= 0 or quantity % self.contract.lot:
             raise ValidationError(
                 f"quantity must be a positive multiple of the lot {self.contract.lot}",
@@ -410,3 +411,4 @@ class ContinuousBook:
         if entry is None or entry[3] != participant:
             raise NotFound(f"order {order_id} is not resting in the book", field="order_id")
         return entry
+

@@ -19,12 +19,22 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from greenmarket.errors import ValidationError
+
 
 class Side(StrEnum):
     """Which way an order trades."""
 
     BUY = "buy"
     SELL = "sell"
+
+
+def parse_side(side: Side | str) -> Side:
+    """Accept ``"buy"``/``"sell"`` as well as :class:`Side`; anything else is a validation error."""
+    try:
+        return Side(side)
+    except ValueError:
+        raise ValidationError(f"side must be buy or sell, not {side!r}", field="side") from None
 
 
 class OrderType(StrEnum):
