@@ -93,8 +93,15 @@ def schema_problems(document: Any, schema_name: str) -> list[Problem]:
     """Every place where ``document`` breaks the named schema, sorted by path."""
     validator = Draft202012Validator(load_schema(schema_name), format_checker=FormatChecker())
     return sorted(
-        Problem(json_path(error.absolute_path), error.message) for error in validator.iter_errors(document)
+        Problem(json_path(error.absolute_path), _message(error)) for error in validator.iter_errors(document)
     )
+
+
+def _message(error: Any) -> str:
+    """The validator's message, or the schema's own ``x-message`` for combined rules (anyOf, oneOf)."""
+    if error.validator in ("anyOf", "oneOf") and isinstance(error.schema, dict) and "x-message" in error.schema:
+        return f"{error.schema['x-message']} (got {error.instance!r})"
+    return error.message
 
 
 def reject(problems: Sequence[Problem], *, source: str, what: str) -> None:

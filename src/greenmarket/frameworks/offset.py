@@ -26,7 +26,7 @@ from greenmarket.errors import Conflict, ValidationError
 from greenmarket.frameworks.credits import Retirement, RetirementLedger, RetirementRequest, RetiringLedger
 from greenmarket.frameworks.documents import read_document, reject, schema_problems
 
-OFFSET_PURPOSE = "offset_linked_bond"
+OFFSET_PURPOSE = "voluntary_offset"  # the registry's purpose for a voluntary offset claim
 
 
 class OffsetCapExceeded(Conflict):
@@ -70,15 +70,20 @@ class OffsetLinkedBond:
         """The credit cap: whole credits the cap amount buys at the terms' price."""
         return int(self.cap_amount // self.credit_price)
 
+    @property
+    def claim_prefix(self) -> str:
+        """How every retirement claim for this bond begins; it names the ISIN (the link to the bond)."""
+        return f"Offset under offset-linked bond {self.isin} "
+
     def claim_text(self) -> str:
-        """The retirement's use claim; it names the ISIN, which is what links a retirement to the bond."""
+        """The retirement's use claim for this bond."""
         rate = (self.offset_cap_rate * 100).normalize()
-        return (f"Offset under offset-linked bond {self.isin} issued by {self.issuer} "
+        return (f"{self.claim_prefix}issued by {self.issuer} "
                 f"(up to {rate:f} % of {self.issue_amount:f} {self.currency}) / "
                 f"カーボンオフセット型債券 {self.isin} による相殺")
 
     def is_linked(self, retirement: Retirement) -> bool:
-        return retirement.purpose == OFFSET_PURPOSE and self.isin in retirement.claim
+        return retirement.claim.startswith(self.claim_prefix)
 
 
 def retired_for(bond: OffsetLinkedBond, ledger: RetirementLedger) -> list[Retirement]:
