@@ -35,7 +35,7 @@ def _png(figure: plt.Figure) -> str:
 
 def _share_chart(table: pd.DataFrame, key: str, title: str) -> str:
     wide = table.pivot(index=key, columns="scope", values="share").fillna(0.0)
-    wide = wide.loc[wide.max(axis=1).sort_values().index]
+    wide = wide.sort_values("ALL")
     if key == "sdg":
         wide.index = [f"SDG {goal}" for goal in wide.index]
     figure, axes = plt.subplots(figsize=(7.5, 0.32 * len(wide) * max(1, len(wide.columns) / 2) + 1.2))
@@ -53,7 +53,8 @@ def _status_chart(shares: pd.DataFrame) -> str:
     axes.set_xlabel("share of green bonds")
     axes.set_title("Impact reporting status")
     axes.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    axes.legend([STATUS_NAMES[s][1] for s in STATUSES], loc="lower right", fontsize="small")
+    axes.legend([STATUS_NAMES[s][1] for s in STATUSES], loc="upper left", bbox_to_anchor=(1.01, 1),
+                fontsize="small")
     return _png(figure)
 
 

@@ -203,6 +203,8 @@ def _report_rows(rng: random.Random, bond: SampleBond, pool_share: float, as_of:
     if not indicators:
         return []
     chosen = rng.sample(indicators, min(len(indicators), rng.randint(1, 3)))
+    if "ghg_reduced" in indicators and "ghg_reduced" not in chosen and rng.random() < 0.85:
+        chosen.append("ghg_reduced")  # the indicator issuers report most (seed 003 section 5.3.1)
     rows = []
     for report_date in _report_dates(rng, bond, as_of):
         for indicator in chosen:
@@ -263,7 +265,7 @@ def _greenium_rows(rng: random.Random, bonds: list[SampleBond]) -> list[dict[str
     for bond in bonds:
         if bond.esg_type not in ("green", "blue", "sustainability") or bond.currency not in centre:
             continue
-        if rng.random() < 0.35:
+        if rng.random() < 0.2:
             continue
         for _ in range(rng.choice([1, 1, 2])):
             brown = _isin(rng, bond.isin[:2], taken)
