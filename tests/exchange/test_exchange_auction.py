@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -232,3 +233,30 @@ def test_call_auction_book_amend_up_loses_priority():
 
 def test_contract_money_conversion_round_trips():
     assert TSE_ENERGY_SAVING.to_money(1500) == Decimal("1500")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    orders=st.lists(st.tuples(st.sampled_from(["p1", "p2", "p3"]), st.sampled_from([Side.BUY, Side.SELL]),
+                              st.integers(1490, 1510), st.integers(1, 30)), max_size=25),
+    allocation=st.sampled_from([Allocation.TIME, Allocation.PRO_RATA]),
+)
+def test_auction_book_trades_add_up_to_each_orders_fill(orders, allocation):
+    book = CallAuctionBook(replace(TSE_ENERGY_SAVING, allocation=allocation), 1500)
+    for who, side, price, quantity in orders:
+        book.submit(who, who, side, price, quantity, T0)
+    indicative = book.indicative()
+    price, events = book.uncross(T0)
+    assert price == indicative
+    accepted = {i + 1: o for i, o in enumerate(orders)}
+    traded = {order_id: 0 for order_id in accepted}
+    expired = {e.order_id: e.quantity for e in events if isinstance(e, OrderExpired)}
+    for trade in (e for e in events if isinstance(e, Trade)):
+        assert trade.price == price.price
+        assert accepted[trade.buy_order_id][2] >= trade.price >= accepted[trade.sell_order_id][2]
+        traded[trade.buy_order_id] += trade.quantity
+        traded[trade.sell_order_id] += trade.quantity
+    for order_id, (_, side, _, quantity) in accepted.items():
+        assert traded[order_id] + expired.get(order_id, 0) == quantity
+    if price is not None:
+        assert sum(q for i, q in traded.items() if accepted[i][1] is Side.BUY) == price.volume
