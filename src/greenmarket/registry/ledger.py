@@ -307,15 +307,19 @@ def retire(
     claim: str,
     reporting_year: int | None = None,
 ) -> dict[str, Any]:
-    """Retire credits against a claim: they rest in the holder's retirement account for good."""
+    """Retire credits against a claim: they rest in the holder's retirement account for good.
+
+    From a bridge account, the locked credits are retired (the bridge burns their tokens first).
+    """
     purpose_value = _enum(model.RetirementPurpose, purpose, "purpose")
     model.ensure_reporting_year(reporting_year)
     if not beneficiary.strip():
         raise ValidationError("beneficiary is required (IOSCO GP 21: use is public)", field="beneficiary")
     source = _movable_account(ctx, account_id, role="account")
-    _ensure_kind(source, (AccountKind.HOLDING,), "account_id")
+    _ensure_kind(source, (AccountKind.HOLDING, AccountKind.BRIDGE), "account_id")
     retirement_account = _retirement_account_of(ctx, source.participant_id)
-    free = _lock_blocks(ctx, account_id, BlockStatus.ACTIVE, selection)
+    taken_from = BlockStatus.LOCKED if source.kind == AccountKind.BRIDGE else BlockStatus.ACTIVE
+    free = _lock_blocks(ctx, account_id, taken_from, selection)
     cuts = _cut(free, selection)
     quantity = sum(cut.quantity for cut in cuts)
     retirement_id = ctx.session.execute(
@@ -354,6 +358,57 @@ def cancel(ctx: Context, *, account_id: int, selection: Selection, reason: str) 
               "reason": reason, "created_at": ctx.stamp, "serials": _serials(cuts)}
     ctx.journal("cancelled", {**result, "blocks": touched})
     return result
+
+
+# --- bridge (tokenization: lock → mint, burn → unlock) ---------------------------------------
+
+
+def lock(
+    ctx: Context, *, from_account_id: int, bridge_account_id: int, selection: Selection
+) -> dict[str, Any]:
+    """Lock free credits in a bridge account; the bridge then mints as many tokens."""
+    source = _movable_account(ctx, from_account_id, role="from_account")
+    _ensure_kind(source, (AccountKind.HOLDING, AccountKind.VENUE_CUSTODY), "from_account_id")
+    bridge = _movable_account(ctx, bridge_account_id, role="bridge_account")
+    _ensure_kind(bridge, (AccountKind.BRIDGE,), "bridge_account_id")
+    free = _lock_blocks(ctx, from_account_id, BlockStatus.ACTIVE, selection)
+    cuts = _cut(free, selection)
+    touched = _apply_cuts(ctx, free, cuts, account_id=bridge_account_id, status=BlockStatus.LOCKED)
+    result = {"from_account_id": from_account_id, "bridge_account_id": bridge_account_id,
+              "quantity": sum(cut.quantity for cut in cuts), "created_at": ctx.stamp,
+              "serials": _serials(cuts), "lots": _lots(touched, BlockStatus.LOCKED)}
+    ctx.journal("locked", {**result, "blocks": touched})
+    return result
+
+
+def unlock(
+    ctx: Context, *, bridge_account_id: int, to_account_id: int, selection: Selection
+) -> dict[str, Any]:
+    """Release locked credits to a registry account after the bridge burned their tokens."""
+    bridge = _movable_account(ctx, bridge_account_id, role="bridge_account")
+    _ensure_kind(bridge, (AccountKind.BRIDGE,), "bridge_account_id")
+    destination = _movable_account(ctx, to_account_id, role="to_account")
+    _ensure_kind(destination, (AccountKind.HOLDING, AccountKind.VENUE_CUSTODY), "to_account_id")
+    locked = _lock_blocks(ctx, bridge_account_id, BlockStatus.LOCKED, selection)
+    cuts = _cut(locked, selection)
+    _ensure_destination_may_hold(ctx, destination, locked, cuts)
+    touched = _apply_cuts(ctx, locked, cuts, account_id=to_account_id, status=BlockStatus.ACTIVE)
+    result = {"bridge_account_id": bridge_account_id, "to_account_id": to_account_id,
+              "quantity": sum(cut.quantity for cut in cuts), "created_at": ctx.stamp,
+              "serials": _serials(cuts), "lots": _lots(touched, BlockStatus.ACTIVE)}
+    ctx.journal("unlocked", {**result, "blocks": touched})
+    return result
+
+
+def _lots(touched: list[dict[str, Any]], status: BlockStatus) -> list[dict[str, Any]]:
+    """Quantities per (program, project, vintage) among the rows that took ``status``."""
+    lots: dict[tuple[str, str, int], int] = {}
+    for block in touched:
+        if block["status"] == status:
+            key = (block["program"], block["project_id"], block["vintage"])
+            lots[key] = lots.get(key, 0) + block["serial_end"] - block["serial_start"] + 1
+    return [{"program": p, "project_id": j, "vintage": v, "quantity": q}
+            for (p, j, v), q in sorted(lots.items())]
 
 
 # --- holds (reservations for pending orders and settlement) --------------------------------
@@ -705,6 +760,6 @@ def ensure_participant_owns(ctx: Context, participant_id: str, account_id: int) 
 
 __all__ = [
     "Context", "CreditSpec", "Selection", "cancel", "consume_hold", "create_program", "issue",
-    "open_account", "place_hold", "register_participant", "register_project", "release_hold",
+    "lock", "open_account", "unlock", "place_hold", "register_participant", "register_project", "release_hold",
     "retire", "set_account_state", "set_kyc_state", "transfer",
 ]

@@ -37,6 +37,7 @@ class AccountKind(StrEnum):
     HOLDING = "holding"
     RETIREMENT = "retirement"
     VENUE_CUSTODY = "venue_custody"
+    BRIDGE = "bridge"  # credits locked 1:1 against tokens on a token ledger
 
 
 class AccountState(StrEnum):
@@ -50,6 +51,7 @@ class BlockStatus(StrEnum):
 
     ACTIVE = "active"
     HELD = "held"
+    LOCKED = "locked"  # in a bridge account, backing tokens; moves only by unlock or retirement
     RETIRED = "retired"
     CANCELLED = "cancelled"
 

@@ -161,7 +161,7 @@ def issuance_report(session: Session, by: str) -> list[dict[str, Any]]:
         select(
             dimension.label(by),
             func.sum(size).label("issued"),
-            of(BlockStatus.ACTIVE, BlockStatus.HELD).label("outstanding"),
+            of(BlockStatus.ACTIVE, BlockStatus.HELD, BlockStatus.LOCKED).label("outstanding"),
             of(BlockStatus.RETIRED).label("retired"),
             of(BlockStatus.CANCELLED).label("cancelled"),
         )

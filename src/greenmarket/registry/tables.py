@@ -74,7 +74,7 @@ accounts = Table(
     Column("kind", String(16), nullable=False),
     Column("state", String(16), nullable=False),
     Column("created_at", String(32), nullable=False),
-    CheckConstraint("kind in ('holding','retirement','venue_custody')", name="kind"),
+    CheckConstraint("kind in ('holding','retirement','venue_custody','bridge')", name="kind"),
     CheckConstraint("state in ('pending','open','blocked')", name="state"),
 )
 
@@ -166,7 +166,7 @@ serial_blocks = Table(
     Column("retirement_id", BigId, ForeignKey("retirements.id"), nullable=True, index=True),
     Column("cancellation_id", BigId, ForeignKey("cancellations.id"), nullable=True),
     CheckConstraint("serial_start >= 1 and serial_end >= serial_start", name="range"),
-    CheckConstraint("status in ('active','held','retired','cancelled')", name="status"),
+    CheckConstraint("status in ('active','held','locked','retired','cancelled')", name="status"),
     CheckConstraint("(status = 'held') = (hold_id is not null)", name="held_has_hold"),
     CheckConstraint("(status = 'retired') = (retirement_id is not null)", name="retired_has_retirement"),
     CheckConstraint(

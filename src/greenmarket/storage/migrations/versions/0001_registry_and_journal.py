@@ -69,7 +69,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.String(length=32), nullable=False),
-    sa.CheckConstraint("kind in ('holding','retirement','venue_custody')", name=op.f('ck_accounts_kind')),
+    sa.CheckConstraint("kind in ('holding','retirement','venue_custody','bridge')", name=op.f('ck_accounts_kind')),
     sa.CheckConstraint("state in ('pending','open','blocked')", name=op.f('ck_accounts_state')),
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_accounts_participant_id_participants')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts'))
@@ -189,7 +189,7 @@ def upgrade() -> None:
     sa.CheckConstraint("(status = 'cancelled') = (cancellation_id is not null)", name=op.f('ck_serial_blocks_cancelled_has_cancellation')),
     sa.CheckConstraint("(status = 'held') = (hold_id is not null)", name=op.f('ck_serial_blocks_held_has_hold')),
     sa.CheckConstraint("(status = 'retired') = (retirement_id is not null)", name=op.f('ck_serial_blocks_retired_has_retirement')),
-    sa.CheckConstraint("status in ('active','held','retired','cancelled')", name=op.f('ck_serial_blocks_status')),
+    sa.CheckConstraint("status in ('active','held','locked','retired','cancelled')", name=op.f('ck_serial_blocks_status')),
     sa.CheckConstraint('serial_start >= 1 and serial_end >= serial_start', name=op.f('ck_serial_blocks_range')),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_serial_blocks_account_id_accounts')),
     sa.ForeignKeyConstraint(['cancellation_id'], ['cancellations.id'], name=op.f('fk_serial_blocks_cancellation_id_cancellations')),
