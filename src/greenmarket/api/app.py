@@ -9,6 +9,7 @@ from greenmarket.api.problems import install_problem_handlers
 from greenmarket.clock import Clock, SystemClock
 from greenmarket.registry import api as registry_api
 from greenmarket.integrity import api as integrity_api
+from greenmarket.frameworks import api as frameworks_api
 from greenmarket.storage.db import Database
 
 
@@ -30,4 +31,5 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
 
     app.include_router(registry_api.router)
     app.include_router(integrity_api.router)
+    app.include_router(frameworks_api.router)
     return app
