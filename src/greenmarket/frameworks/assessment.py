@@ -160,8 +160,9 @@ def grade(item: Item, stated: Iterable[str], has_evidence: bool) -> tuple[Status
 
 
 def _result(checklist: str, item: Item, stated: Iterable[str], evidence: tuple[EvidenceRef, ...],
-            note: str | None = None, extra_gaps: Sequence[Text] = ()) -> ItemResult:
-    status, said, missing, gaps = grade(item, stated, bool(evidence))
+            note: str | None = None, extra_gaps: Sequence[Text] = (), has_evidence: bool | None = None) -> ItemResult:
+    """Grade the item; findings beyond the rule (``extra_gaps``) keep it from being fully met."""
+    status, said, missing, gaps = grade(item, stated, bool(evidence) if has_evidence is None else has_evidence)
     if extra_gaps and status is Status.MET:
         status = Status.PARTLY_MET
     return ItemResult(checklist, item, status, said, missing, evidence, gaps + tuple(extra_gaps), note)
@@ -233,11 +234,8 @@ def _carbon_credits(checklist: str, item: Item, fw: IssuerFramework, checks: Seq
     has_evidence = bool(statements) and all(s.evidence for s in statements)
     failed = [Text(ja=f"{c.claim.label()}: {c.detail.ja}", en=f"{c.claim.label()}: {c.detail.en}")
               for c in checks if c.status not in (ClaimStatus.CONFIRMED, ClaimStatus.NOT_CHECKED)]
-    status, said, missing, gaps = grade(item, stated, has_evidence)
-    if failed and status is Status.MET:
-        status = Status.PARTLY_MET
     note = ("standards: " + ", ".join(plan.quality_standards)) if plan.quality_standards else None
-    return ItemResult(checklist, item, status, said, missing, evidence, gaps + tuple(failed), note)
+    return _result(checklist, item, stated, evidence, note, extra_gaps=failed, has_evidence=has_evidence)
 
 
 def check_claims(fw: IssuerFramework, ledger: RetirementLedger | None) -> list[ClaimCheck]:

@@ -118,7 +118,6 @@ class IssuerFramework:
     documents: Mapping[str, Document]
     eligible_categories: tuple[str, ...]
     category_evidence: tuple[EvidenceRef, ...]
-    has_category_statement: bool
     disclosures: Mapping[str, Disclosure]
     external_reviews: tuple[ExternalReview, ...]
     carbon_credits: CarbonCreditPlan | None
@@ -219,7 +218,6 @@ def _build(raw: Mapping[str, Any], source: str) -> IssuerFramework:
         documents={d["id"]: Document(d["id"], d["title"], d.get("url"), d.get("published")) for d in raw["documents"]},
         eligible_categories=tuple(categories["categories"]) if categories else (),
         category_evidence=_evidence(categories.get("evidence")) if categories else (),
-        has_category_statement=categories is not None,
         disclosures={
             item_id: Disclosure(item_id, frozenset(d.get("elements", [])), _evidence(d.get("evidence")),
                                 d.get("note"), d.get("not_applicable"))
