@@ -9,7 +9,7 @@ from typing import Any
 
 from greenmarket.errors import InsufficientCredits
 from greenmarket.frameworks.checklist import load_checklists
-from greenmarket.frameworks.credits import Retirement, RetirementRequest
+from greenmarket.frameworks.credits import Retirement, RetirementCheck, RetirementRequest
 
 T0 = datetime(2025, 6, 30, 9, 0, tzinfo=UTC)
 
@@ -35,7 +35,8 @@ class InMemoryLedger:
     def retirements_of(self, participant: str) -> Sequence[Retirement]:
         return [r for r in self.retirements if r.participant == participant]
 
-    def retire(self, request: RetirementRequest) -> Retirement:
+    def retire(self, request: RetirementRequest, *, check: RetirementCheck | None = None) -> Retirement:
+        """Retire, then run ``check`` over the participant's retirements; undo everything if it raises."""
         key = (request.participant, request.project, request.vintage)
         if self.holdings.get(key, 0) < request.quantity:
             raise InsufficientCredits(f"{request.participant} holds {self.holdings.get(key, 0)} of {request.project}")
@@ -47,6 +48,13 @@ class InMemoryLedger:
             retired_at=T0 + timedelta(minutes=len(self.retirements)),
         )
         self.retirements.append(retirement)
+        if check is not None:
+            try:
+                check(self.retirements_of(request.participant))
+            except Exception:
+                self.retirements.pop()
+                self.holdings[key] += request.quantity
+                raise
         return retirement
 
 

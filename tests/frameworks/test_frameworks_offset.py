@@ -76,3 +76,32 @@ def test_invalid_terms_are_refused(changes, field):
     with pytest.raises(ValidationError) as caught:
         bond(**changes)
     assert caught.value.field == field
+
+
+def test_the_cap_is_checked_again_inside_the_retirement():
+    terms = bond()
+    key = ("P-SETOBANK", "JCR-7", "2023")
+
+    class Racing(InMemoryLedger):
+        """A concurrent retirement of 150 for the bond lands between the early check and this one."""
+
+        def retire(self, request, *, check=None):
+            if not self.retirements:
+                self.retirements.append(_linked(terms, 150))
+            return super().retire(request, check=check)
+
+    racing = Racing({key: 500})
+    with pytest.raises(OffsetCapExceeded) as caught:
+        retire_for_bond(terms, racing, quantity=100, project="JCR-7", vintage="2023", reporting_year=2024)
+    assert caught.value.details["already_retired"] == 150
+    assert [r.quantity for r in racing.retirements] == [150]  # ours was undone
+    assert racing.holdings[key] == 500
+
+
+def _linked(terms: OffsetLinkedBond, quantity: int):
+    from frameworks_kit import T0
+
+    from greenmarket.frameworks.credits import Retirement
+
+    return Retirement("C1", "P-SETOBANK", quantity, "JCR-7", "2023", terms.beneficiary, OFFSET_PURPOSE,
+                      terms.claim_text(), 2024, T0)

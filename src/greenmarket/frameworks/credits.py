@@ -11,7 +11,7 @@ in-memory one in tests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -63,10 +63,18 @@ class RetirementLedger(Protocol):
     def retirements_of(self, participant: str) -> Sequence[Retirement]: ...
 
 
-class RetiringLedger(RetirementLedger, Protocol):
-    """A ledger that can also retire credits (the registry)."""
+RetirementCheck = Callable[[Sequence[Retirement]], None]
 
-    def retire(self, request: RetirementRequest) -> Retirement: ...
+
+class RetiringLedger(RetirementLedger, Protocol):
+    """A ledger that can also retire credits (the registry).
+
+    ``check`` is called inside the retirement's own transaction with the participant's retirements,
+    the new one included; if it raises, the retirement is undone and the error propagates. Limits
+    over several retirements (an offset-linked bond's cap) are enforced this way without a race.
+    """
+
+    def retire(self, request: RetirementRequest, *, check: RetirementCheck | None = None) -> Retirement: ...
 
 
 @dataclass(frozen=True)

@@ -106,13 +106,22 @@ def check_within_cap(bond: OffsetLinkedBond, already: int, quantity: int) -> Non
 
 def retire_for_bond(bond: OffsetLinkedBond, ledger: RetiringLedger, *, quantity: int, project: str,
                     vintage: str, reporting_year: int) -> Retirement:
-    """Retire ``quantity`` credits from the underwriter's account for the bond, within its cap."""
-    already = sum(r.quantity for r in retired_for(bond, ledger))
-    check_within_cap(bond, already, quantity)
+    """Retire ``quantity`` credits from the underwriter's account for the bond, within its cap.
+
+    The cap is checked twice: before asking the ledger (a clear early refusal) and inside the
+    retirement's transaction over everything retired for the bond, the new retirement included,
+    so two concurrent requests cannot both pass it.
+    """
+    check_within_cap(bond, sum(r.quantity for r in retired_for(bond, ledger)), quantity)
+
+    def within_cap(retirements: Sequence[Retirement]) -> None:
+        total = sum(r.quantity for r in retirements if bond.is_linked(r))
+        check_within_cap(bond, total - quantity, quantity)
+
     return ledger.retire(RetirementRequest(
         participant=bond.procuring_participant, quantity=quantity, project=project, vintage=vintage,
         beneficiary=bond.beneficiary, purpose=OFFSET_PURPOSE, claim=bond.claim_text(), reporting_year=reporting_year,
-    ))
+    ), check=within_cap)
 
 
 def parse_offset_bond(raw: Any, *, source: str = "<bond>") -> OffsetLinkedBond:
