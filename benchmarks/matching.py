@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from greenmarket.errors import FileFormatError
 from greenmarket.exchange.contracts import CBL_STYLE, Contract, DeliverySpecification
 from greenmarket.exchange.continuous import ContinuousBook
 from greenmarket.exchange.orders import Side
@@ -54,12 +55,28 @@ def generate(path: Path, count: int, seed: int) -> None:
 
 
 def load(path: Path) -> list[tuple[Side, int, int]]:
-    """Read ``side,price,quantity`` rows (extra columns ignored)."""
+    """Read ``side,price,quantity`` rows (extra columns ignored); a bad row names its line."""
+    orders = []
     with path.open(newline="") as handle:
-        return [
-            (Side(row["side"]), int(row["price"]), int(row["quantity"]))
-            for row in csv.DictReader(handle)
-        ]
+        reader = csv.DictReader(handle)
+        missing = {"side", "price", "quantity"} - set(reader.fieldnames or ())
+        if missing:
+            raise FileFormatError(f"missing columns {sorted(missing)}", source=str(path), line=1)
+        for row in reader:
+            column = "side"
+            try:
+                side = Side(row["side"])
+                column = "price"
+                price = int(row["price"])
+                column = "quantity"
+                quantity = int(row["quantity"])
+            except (TypeError, ValueError):
+                raise FileFormatError(
+                    f"{column} {row[column]!r} is not valid", source=str(path),
+                    line=reader.line_num, column=column,
+                ) from None
+            orders.append((side, price, quantity))
+    return orders
 
 
 def run(orders: list[tuple[Side, int, int]]) -> tuple[float, float, int, int]:
