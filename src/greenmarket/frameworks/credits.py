@@ -11,6 +11,7 @@ in-memory one in tests.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -137,9 +138,7 @@ def _same_party(a: str, b: str) -> bool:
 
 
 def _usable(claim: ClaimedRetirement, retirement: Retirement) -> int:
-    """How many credits of ``retirement`` can back ``claim`` (0 when project, vintage or year differ)."""
-    if (retirement.project, retirement.vintage, retirement.year) != (claim.project, claim.vintage, claim.reporting_year):
-        return 0
+    """How many credits of ``retirement`` (same project, vintage and year) can back ``claim``."""
     if claim.serial_start is None or claim.serial_end is None:
         return retirement.quantity
     if retirement.serial_start is None or retirement.serial_end is None:
@@ -161,13 +160,16 @@ def reconcile_claims(claims: Sequence[ClaimedRetirement], retirements: Sequence[
     range, when it gives one) cover its quantity; ``quantity_short`` when they cover part of it;
     ``other_beneficiary`` when matching retirements exist but name someone else; ``missing`` otherwise.
     """
-    ordered = sorted(retirements, key=lambda r: (r.retired_at, r.retirement_id))
-    left = {r.retirement_id: r.quantity for r in ordered}
+    # A claim is backed only by retirements of its project, vintage and reporting year.
+    by_key: dict[tuple[str, str, int], list[Retirement]] = defaultdict(list)
+    for retirement in sorted(retirements, key=lambda r: (r.retired_at, r.retirement_id)):
+        by_key[(retirement.project, retirement.vintage, retirement.year)].append(retirement)
+    left = {r.retirement_id: r.quantity for r in retirements}
     checks: list[ClaimCheck] = []
     for claim in claims:
         found, used = 0, []
         others: list[Retirement] = []
-        for retirement in ordered:
+        for retirement in by_key.get((claim.project, claim.vintage, claim.reporting_year), ()):
             usable = min(_usable(claim, retirement), left[retirement.retirement_id])
             if usable <= 0:
                 continue
