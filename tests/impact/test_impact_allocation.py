@@ -64,7 +64,7 @@ allocation_rows = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(rows=allocation_rows)
 def test_a_bonds_shares_sum_to_one(rows: list[AllocationRow]) -> None:
     for shares in (category_shares(rows), sdg_shares(rows)):

@@ -96,3 +96,15 @@ def test_cli_writes_nothing_when_an_input_is_bad(write_inputs, tmp_path: Path) -
     assert isinstance(result.exception, FileFormatError)
     assert result.exception.column == "period"
     assert not out.exists()
+
+
+def test_no_reports_and_no_allocations_still_give_every_table(write_inputs, tmp_path: Path) -> None:
+    data = write_inputs(**inputs(impact_reports=[], allocations=[]))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["impact", "run", "--data", str(data), "--out", str(out),
+                                      "--as-of", "2024-06-30"])
+    assert result.exit_code == 0, result.output
+    assert (out / "portfolio_impact.csv").read_text().strip() == \
+        "scope,indicator,unit,weighted_impact,bonds_reporting"
+    assert "overdue" in (out / "reporting_status.csv").read_text()   # A: issued 2022, never reported
+    assert "配分データなし" in (out / "report.html").read_text(encoding="utf-8")

@@ -6,9 +6,11 @@ output directory untouched.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -63,7 +65,8 @@ def compute(data_dir: Path, as_of: date, *, portfolio_usd: float = portfolio.DEF
     return result
 
 
-def _shares(bonds: list[Bond], rows: list[allocation.AllocationRow], key: str, per_bond_rule) -> pd.DataFrame:
+def _shares(bonds: list[Bond], rows: list[allocation.AllocationRow], key: str,
+            per_bond_rule: Callable[[list[allocation.AllocationRow]], Mapping[Any, float]]) -> pd.DataFrame:
     grouped: dict[str, list[allocation.AllocationRow]] = {}
     for row in rows:
         grouped.setdefault(row.isin, []).append(row)
@@ -77,7 +80,7 @@ def _shares(bonds: list[Bond], rows: list[allocation.AllocationRow], key: str, p
 
 def write(result: ImpactResult, out_dir: Path) -> list[Path]:
     """Write every table as CSV (booleans ``true``/``false``, dates ISO) and ``report.html``."""
-    from greenmarket.impact.report import render_html
+    from greenmarket.impact.report import render_html  # matplotlib is loaded only when writing
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

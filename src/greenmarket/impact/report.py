@@ -33,7 +33,9 @@ def _png(figure: plt.Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _share_chart(table: pd.DataFrame, key: str, title: str) -> str:
+def _share_chart(table: pd.DataFrame, key: str, title: str) -> str | None:
+    if table.empty:
+        return None
     wide = table.pivot(index=key, columns="scope", values="share").fillna(0.0)
     wide = wide.sort_values("ALL")
     if key == "sdg":
