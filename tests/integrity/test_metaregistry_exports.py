@@ -213,3 +213,18 @@ def test_verra_retirements_file_needs_a_date_on_every_row() -> None:
     ]
     parsed = parse_export(text, source="r.csv", registry="verra", kind="retirements")
     assert parsed.records == [] and [r.line for r in parsed.rejections] == [2]
+
+
+def test_a_serial_of_another_project_or_vintage_than_its_row_is_rejected() -> None:
+    text = [
+        "Vintage,Credit Serial Numbers,Quantity of Credits,Program ID\n",
+        "2019,ART-GY-102-2019-3-1 to 10,10,ART102\n",
+        "2019,ART-GY-102-2019-3-11 to 20,10,ART130\n",
+        "2020,ART-GY-102-2019-3-21 to 30,10,ART102\n",
+    ]
+    parsed = parse_export(text, source="a.csv", registry="art", kind="retirements")
+    assert [r.line for r in parsed.records] == [2]
+    assert [(r.line, r.reason) for r in parsed.rejections] == [
+        (3, "serial names project ART102 but the row says ART130"),
+        (4, "serial names vintage 2019 but the row says 2020"),
+    ]

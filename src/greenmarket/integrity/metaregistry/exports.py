@@ -256,7 +256,17 @@ def _registry_row(parsed: ParsedExport, columns: Columns, header: Header, row: S
         return [UnitRecord(role=role, block=None, quantity=quantity, row_quantity=quantity, transfer_to=dest,
                            project=project, vintage=vintage, **base) for role, dest in roles]
     blocks = _serial_blocks(serial_text, parsed.registry)
+    _agree_with_columns(blocks, _project(header, row, columns), _vintage(header, row, columns))
     return _block_records(blocks, roles, quantity, base)
+
+
+def _agree_with_columns(blocks: list[SerialBlock], project: str, vintage: str) -> None:
+    """A serial that names another project or vintage than its own row is not trusted."""
+    for item in blocks:
+        if project and item.project != project:
+            raise RowError(f"serial names project {item.project} but the row says {project}")
+        if vintage and item.vintage != vintage:
+            raise RowError(f"serial names vintage {item.vintage} but the row says {vintage}")
 
 
 def _serial_blocks(text: str, registry: str) -> list[SerialBlock]:
