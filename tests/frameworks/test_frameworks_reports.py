@@ -86,3 +86,17 @@ def test_cli_writes_the_chosen_formats(tmp_path):
     assert done.exit_code == 0, done.output
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
         "allocation_report.html", "allocation_report.md", "impact_report.html", "impact_report.md"]
+
+
+def test_checklist_command_lists_items_with_level_instrument_and_timing():
+    done = CliRunner().invoke(app, ["checklist", "ctfh2023"])
+    assert done.exit_code == 0
+    line = next(l for l in done.output.splitlines() if l.startswith("ctfh2023.e2.slb.kpi_coverage "))
+    assert "[core; sustainability_linked; at_issuance]" in line and "majority_demonstrated" in line
+    assert "gbp2017." not in done.output
+
+
+def test_allocation_data_may_be_json(tmp_path):
+    path = tmp_path / "allocations.json"
+    path.write_text(json.dumps(read_document(SAMPLES / "allocations.yaml"), ensure_ascii=False), encoding="utf-8")
+    assert load_allocations(path).net_proceeds == Decimal("10000000000")
