@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from greenmarket.errors import ValidationError
+from greenmarket.errors import Conflict, ValidationError
 from greenmarket.exchange.calendar import BusinessCalendar
 from greenmarket.exchange.contracts import (
     CBL_GLOBAL_NATURE,
@@ -117,3 +117,10 @@ def test_auction_times_of_a_tokyo_day():
         datetime(2026, 1, 5, 11, 30, tzinfo=JST), datetime(2026, 1, 5, 15, 0, tzinfo=JST)
     ]
     assert TSE_STYLE.auction_times(date(2026, 5, 5)) == []
+
+
+def test_orders_outside_the_windows_are_refused():
+    assert TSE_STYLE.require_session(datetime(2026, 1, 5, 13, 0, tzinfo=JST)).name == "afternoon"
+    with pytest.raises(Conflict) as closed:
+        TSE_STYLE.require_session(datetime(2026, 1, 5, 12, 0, tzinfo=JST))  # lunch break
+    assert closed.value.code == "market_closed"

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from greenmarket.errors import ValidationError
+from greenmarket.errors import Conflict, ValidationError
 from greenmarket.exchange.calendar import BusinessCalendar
 
 
@@ -124,7 +125,7 @@ class Venue:
 
     @property
     def calendar(self) -> BusinessCalendar:
-        return BusinessCalendar(self.calendar_code)
+        return _business_calendar(self.calendar_code)
 
     def trade_date(self, moment: datetime) -> date:
         """The venue-local date of ``moment`` (timezone-aware)."""
@@ -153,6 +154,21 @@ class Venue:
             if session.takes_orders_at(local.time().replace(tzinfo=None)):
                 return session
         return None
+
+    def require_session(self, moment: datetime) -> Session:
+        """The session taking orders at ``moment``; :class:`Conflict` ``market_closed`` if none."""
+        session = self.session_at(moment)
+        if session is None:
+            raise Conflict(
+                f"{self.name} takes no orders at {moment.isoformat()}", code="market_closed",
+                field="time",
+            )
+        return session
+
+
+@lru_cache(maxsize=None)
+def _business_calendar(code: str) -> BusinessCalendar:
+    return BusinessCalendar(code)
 
 
 @dataclass(frozen=True, slots=True)
