@@ -135,3 +135,35 @@ def test_serials_beyond_the_offset_range_are_compressed() -> None:
         if table.key[i] == table.key[j] and table.start[i] <= table.end[j] and table.start[j] <= table.end[i]
     }
     assert pairs == brute and brute
+
+
+def test_greenmarket_serial_blocks_join_the_check_as_a_source(runner: CliRunner, tmp_path: Path, database_url: str) -> None:
+    """The registry's serial blocks (only the columns the meta-registry reads) meet CADT mirrors of them."""
+    from sqlalchemy import text
+
+    db = Database(database_url)
+    with db.unit_of_work() as session:
+        session.execute(text(
+            "create table serial_blocks (id integer primary key, program varchar(16), project_id varchar(64), "
+            "vintage integer, serial_start bigint, serial_end bigint, status varchar(16))"
+        ))
+        session.execute(text(
+            "insert into serial_blocks values (7, 'JCR', 'JCR-0042', 2024, 1, 100, 'active'), "
+            "(8, 'JCR', 'JCR-0042', 2024, 101, 150, 'retired')"
+        ))
+    db.dispose()
+    units = tmp_path / "cadt.csv"
+    units.write_text(
+        "unitCount,unitStatus,unitBlockStart,unitBlockEnd,registryOfOrigin,program,originProjectId,vintageYear,unitRegistryLink\n"
+        "100,Retired,1,100,greenmarket,JCR,JCR-0042,2024,https://registry.greenmarket.example/b/7\n"
+        "50,Retired,101,150,greenmarket,JCR,JCR-0042,2024,https://registry.greenmarket.example/b/8\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["metaregistry", "import", "--registry", "cadt", "--kind", "transactions", str(units)])
+    assert result.exit_code == 0, result.output
+    report = _check(runner, tmp_path / "report.json")
+    assert report["imported"]["greenmarket"] == 2
+    assert report["findings"] == [{
+        "type": "retired_and_active", "quantity": 100, "program": "GM:JCR", "project": "JCR-0042", "vintage": "2024",
+        "serial_start": 1, "serial_end": 100, "records": [{"source": str(units), "line": 2}, {"source": "greenmarket", "line": 7}],
+    }]

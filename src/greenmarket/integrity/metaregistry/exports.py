@@ -24,6 +24,7 @@ from greenmarket.integrity.metaregistry.records import (
     Rejection,
     Role,
     UnitRecord,
+    held_at,
 )
 from greenmarket.integrity.metaregistry.serials import (
     SCHEMES,
@@ -389,7 +390,7 @@ def cadt_holder(link: str, program: str) -> str:
     """
     host = urlsplit(link.strip() if "//" in link else f"//{link.strip()}").hostname or ""
     holder = _REGISTRY_HOSTS.get(host, host)
-    return MIRROR_REGISTRY if not holder or holder == home_registry(program) else holder
+    return MIRROR_REGISTRY if not holder or held_at(home_registry(program), holder) else holder
 
 
 def _cadt_row(parsed: ParsedExport, header: Header, row: Sequence[str], line: int) -> list[UnitRecord]:

@@ -44,7 +44,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from greenmarket.integrity.metaregistry.records import ANY_DESTINATION, MIRROR_REGISTRY, Role, UnitRecord
+from greenmarket.integrity.metaregistry.records import ANY_DESTINATION, MIRROR_REGISTRY, Role, UnitRecord, held_at
 from greenmarket.integrity.metaregistry.serials import home_registry
 
 
@@ -98,9 +98,9 @@ class BlockTable:
     row: NDArray[np.int64]
     row_quantity: NDArray[np.int64]
     primary: NDArray[np.bool_]
-    keys: list[tuple[str, str, str, str]]
-    registries: list[str]
-    rows: list[tuple[str, int]]
+    keys: Sequence[tuple[str, str, str, str]]
+    registries: Sequence[str]
+    rows: Sequence[tuple[str, int]]
     group: NDArray[np.int8] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -170,7 +170,7 @@ def overlapping_pairs(
         key = np.unique(key, return_inverse=True)[1].astype(np.int64)
         keys = int(key.max()) + 1
     start, end, span = _coordinates(table.start[selected], table.end[selected], keys)
-    order = np.argsort(key * span + start, kind="stable")
+    order = np.argsort(key * span + start)
     idx, base = selected[order], key[order] * span
     start, end = start[order], end[order]
     target = base + start
@@ -252,13 +252,6 @@ class _Transfers:
             if reached >= high:
                 return True
         return reached >= high
-
-
-def held_at(destination: str, registry: str) -> bool:
-    """Is ``registry`` the place ``destination`` names? Hosts (``registry.greenmarket.example``) match by name."""
-    if destination == registry:
-        return True
-    return "." in registry and destination in registry.split(".")
 
 
 def _destination_matches(table: BlockTable, moved: int, other: int) -> bool:

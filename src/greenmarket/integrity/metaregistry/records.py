@@ -15,6 +15,14 @@ MIRROR_REGISTRY = "cadt"
 ANY_DESTINATION = "*"
 
 
+def held_at(place: str, registry: str) -> bool:
+    """Is ``registry`` the place named ``place``? A holder host matches by one of its labels
+    (``registry.greenmarket.example`` is at ``greenmarket``)."""
+    if place == registry:
+        return True
+    return "." in registry and place in registry.split(".")
+
+
 class Role(StrEnum):
     """What a record says the units are: created, live (held, tokenized) or used up."""
 
