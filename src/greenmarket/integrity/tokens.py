@@ -54,9 +54,8 @@ class TokenClass:
 
 @dataclass(frozen=True, slots=True)
 class TokenEvent:
-    """One applied operation; ``sequence`` numbers the ledger's events from 1."""
+    """One applied operation, named by its caller's reference."""
 
-    sequence: int
     operation: TokenOperation
     reference: str
     token_class: TokenClass
@@ -115,13 +114,9 @@ class InProcessTokenLedger:
 
     @classmethod
     def replay(cls, events: Iterable[TokenEvent]) -> InProcessTokenLedger:
-        """Rebuild a ledger from its events, checking every invariant on the way."""
+        """Rebuild a ledger from its events in order, checking every invariant on the way."""
         ledger = cls()
         for event in events:
-            if event.sequence != len(ledger._events) + 1:
-                raise ValidationError(
-                    f"token event {event.sequence} is out of order", field="sequence"
-                )
             ledger._submit(event.operation, event.reference, event.token_class, event.quantity,
                            event.source, event.target)
         return ledger
@@ -162,8 +157,7 @@ class InProcessTokenLedger:
             raise ValidationError("token_class must be a TokenClass", field="token_class")
         _check_quantity(quantity)
         with self._lock:
-            event = TokenEvent(len(self._events) + 1, operation, reference, token_class, quantity,
-                               source, target)
+            event = TokenEvent(operation, reference, token_class, quantity, source, target)
             first = self._by_reference.get(reference)
             if first is not None:
                 if first.request() != event.request():

@@ -1,0 +1,225 @@
+"""The 1:1 token bridge between the registry and a token ledger (トークン化：ロック→発行、償却→解除).
+
+Credits become tokens only by being locked (the way J-Credits are tokenized one to one, seed 001):
+
+- **lock → mint**: free credits of one token class (program, project, vintage) move from the
+  holder's registry account to the bridge account in the ``locked`` state, and as many tokens are
+  minted to the holder's token address;
+- **burn → unlock**: tokens burned at an address release as many locked credits of their class to
+  a registry account;
+- **retire through the bridge**: tokens are burned and as many locked credits are retired, with
+  beneficiary, purpose and claim, in the bridge operator's retirement account.
+
+Invariants (tested by a state machine over the real registry):
+
+- tokens outstanding = credits locked, per token class: every operation changes both by the same
+  quantity in one unit of work;
+- retired or cancelled credits are never bridged: the registry locks only ``active`` blocks of the
+  holder, and final blocks never move again (core and database trigger);
+- a serial range, or any part of one, is bridged only once at a time: locked blocks are not
+  ``active``, and a program's serial blocks never overlap.
+
+Each operation is one registry unit of work (``RegistryService.execute``: retried on races,
+idempotent by key). The token operation is its last step, and its event is journaled in the same
+transaction (area ``integrity``, types ``tokens_minted`` / ``tokens_burned``), so the journal alone
+gives the tokens outstanding per class (:func:`journaled_supply`). Should the transaction not commit after the token
+operation, the operation is reversed on the ledger (mint ↔ burn). Token references are unique per
+attempt (``bridge:<operation>:<uuid>``), so a retried attempt is never taken for its rolled-back
+predecessor; idempotency across client retries comes from the registry's idempotency key.
+
+The in-process ledger makes this reversal exact. A chain adapter would rather mint after the lock
+commits and burn before the unlock, with a reconciliation of pending operations: not built yet.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from greenmarket.integrity.tokens import TokenClass, TokenEvent, TokenLedger
+from greenmarket.journal import store as journal_store
+from greenmarket.registry import ledger as registry
+from greenmarket.registry import queries
+from greenmarket.registry.ledger import Context, CreditSpec, Selection
+from greenmarket.registry.model import BlockStatus
+from greenmarket.registry.service import IdempotencyKey, RegistryService
+
+AREA = "integrity"
+MINTED = "tokens_minted"
+BURNED = "tokens_burned"
+
+
+@dataclass(frozen=True, slots=True)
+class Discrepancy:
+    """A token class whose outstanding tokens differ from the credits locked for it."""
+
+    token_class: TokenClass
+    tokens: int
+    locked: int
+
+
+class Bridge:
+    """Lock → mint, burn → unlock, and retire through the bridge, over one bridge account."""
+
+    def __init__(
+        self, service: RegistryService, tokens: TokenLedger, *, bridge_account_id: int
+    ) -> None:
+        self.service = service
+        self.tokens = tokens
+        self.bridge_account_id = bridge_account_id
+
+    def lock(
+        self,
+        actor: str,
+        *,
+        from_account_id: int,
+        token_address: str,
+        token_class: TokenClass,
+        quantity: int | None = None,
+        serial_ranges: tuple[tuple[int, int], ...] = (),
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Lock credits of ``token_class`` (a quantity or named serials) and mint as many tokens."""
+        selection = _selection(token_class, quantity, serial_ranges)
+
+        def operation(ctx: Context) -> dict[str, Any]:
+            locked = registry.lock(ctx, from_account_id=from_account_id,
+                                   bridge_account_id=self.bridge_account_id, selection=selection)
+            minted = self._token_step(ctx, "lock", lambda ref: self.tokens.mint(
+                token_address, token_class, locked["quantity"], ref))
+            return {**locked, "token_class": str(token_class), "token_address": token_address,
+                    "token_event": minted.to_dict()}
+
+        body = {"from_account_id": from_account_id, "token_address": token_address,
+                "token_class": str(token_class), "quantity": quantity,
+                "serial_ranges": [list(r) for r in serial_ranges]}
+        return self._execute(actor, operation, key, "bridge.lock", body)
+
+    def unlock(
+        self,
+        actor: str,
+        *,
+        token_address: str,
+        token_class: TokenClass,
+        quantity: int,
+        to_account_id: int,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Burn ``quantity`` tokens at ``token_address`` and release as many credits to an account."""
+        selection = _selection(token_class, quantity, ())
+
+        def operation(ctx: Context) -> dict[str, Any]:
+            unlocked = registry.unlock(ctx, bridge_account_id=self.bridge_account_id,
+                                       to_account_id=to_account_id, selection=selection)
+            burned = self._token_step(ctx, "unlock", lambda ref: self.tokens.burn(
+                token_address, token_class, quantity, ref))
+            return {**unlocked, "token_class": str(token_class), "token_address": token_address,
+                    "token_event": burned.to_dict()}
+
+        body = {"token_address": token_address, "token_class": str(token_class),
+                "quantity": quantity, "to_account_id": to_account_id}
+        return self._execute(actor, operation, key, "bridge.unlock", body)
+
+    def retire(
+        self,
+        actor: str,
+        *,
+        token_address: str,
+        token_class: TokenClass,
+        quantity: int,
+        beneficiary: str,
+        purpose: str,
+        claim: str,
+        reporting_year: int | None = None,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Burn tokens and retire as many locked credits for ``beneficiary`` against ``claim``."""
+        selection = _selection(token_class, quantity, ())
+
+        def operation(ctx: Context) -> dict[str, Any]:
+            retired = registry.retire(ctx, account_id=self.bridge_account_id, selection=selection,
+                                      beneficiary=beneficiary, purpose=purpose, claim=claim,
+                                      reporting_year=reporting_year)
+            burned = self._token_step(ctx, "retire", lambda ref: self.tokens.burn(
+                token_address, token_class, quantity, ref))
+            return {**retired, "token_class": str(token_class), "token_address": token_address,
+                    "token_event": burned.to_dict()}
+
+        body = {"token_address": token_address, "token_class": str(token_class),
+                "quantity": quantity, "beneficiary": beneficiary, "purpose": purpose,
+                "claim": claim, "reporting_year": reporting_year}
+        return self._execute(actor, operation, key, "bridge.retire", body)
+
+    def locked_credits(self, session: Session) -> dict[TokenClass, int]:
+        """Credits locked in the bridge account, per token class (read from the registry)."""
+        locked: dict[TokenClass, int] = {}
+        for lot in queries.holdings(session, self.bridge_account_id):
+            if lot["status"] == BlockStatus.LOCKED:
+                cls = TokenClass(lot["program"], lot["project_id"], lot["vintage"])
+                locked[cls] = locked.get(cls, 0) + lot["quantity"]
+        return locked
+
+    def discrepancies(self, session: Session, classes: set[TokenClass] | None = None) -> list[Discrepancy]:
+        """Every token class whose supply differs from its locked credits (empty: all backed 1:1)."""
+        locked = self.locked_credits(session)
+        found = []
+        for cls in sorted(set(locked) | (classes or set())):
+            supply = self.tokens.total_supply(cls)
+            if supply != locked.get(cls, 0):
+                found.append(Discrepancy(cls, supply, locked.get(cls, 0)))
+        return found
+
+    def _execute(self, actor: str, operation: Callable[[Context], dict[str, Any]],
+                 key: str | None, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        idempotency = IdempotencyKey.for_request(actor, key, name, body) if key else None
+        return self.service.execute(actor, operation, idempotency=idempotency)
+
+    def _token_step(
+        self, ctx: Context, operation: str, apply: Callable[[str], TokenEvent]
+    ) -> TokenEvent:
+        """Apply the token operation (last), journal it, and undo it if the transaction rolls back."""
+        applied = apply(f"bridge:{operation}:{uuid.uuid4().hex}")
+        event.listen(ctx.session, "after_rollback", lambda _: self._reverse(applied), once=True)
+        journal_store.append(
+            ctx.session, time=ctx.now, actor=ctx.actor, area=AREA,
+            type=MINTED if applied.operation == "mint" else BURNED, payload=applied.to_dict(),
+        )
+        return applied
+
+    def _reverse(self, applied: TokenEvent) -> None:
+        reference = f"{applied.reference}:reversed"
+        if applied.operation == "mint":
+            assert applied.target is not None
+            self.tokens.burn(applied.target, applied.token_class, applied.quantity, reference)
+        else:
+            assert applied.source is not None
+            self.tokens.mint(applied.source, applied.token_class, applied.quantity, reference)
+
+
+def _selection(
+    token_class: TokenClass, quantity: int | None, serial_ranges: tuple[tuple[int, int], ...]
+) -> Selection:
+    spec = CreditSpec(project_id=token_class.project, vintage=token_class.vintage,
+                      programs=(token_class.program,))
+    return Selection(quantity=quantity, spec=spec, serial_ranges=serial_ranges)
+
+
+def journaled_supply(session: Session) -> dict[TokenClass, int]:
+    """Tokens outstanding per class according to the journal alone: minted minus burned.
+
+    Transfers between token addresses are the token ledger's own record; what crosses the bridge
+    is all in the journal, so this must equal :meth:`Bridge.locked_credits` at every commit.
+    """
+    supply: dict[TokenClass, int] = {}
+    for entry in journal_store.read(session, area=AREA):
+        if entry.type in (MINTED, BURNED):
+            token_event = TokenEvent.from_dict(entry.payload)
+            sign = 1 if entry.type == MINTED else -1
+            cls = token_event.token_class
+            supply[cls] = supply.get(cls, 0) + sign * token_event.quantity
+    return {cls: quantity for cls, quantity in supply.items() if quantity}
