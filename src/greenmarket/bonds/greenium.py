@@ -119,35 +119,40 @@ def box_statistics(values: np.ndarray) -> dict[str, float]:
 
 
 def portfolio_daily(daily: pd.DataFrame) -> pd.DataFrame:
-    """Return ``portfolio_daily.csv``: per currency and day, pairs, mean, median and quartiles.
+    """Return ``portfolio_daily.csv``: per currency and day, pairs, mean, median and quartiles."""
+    frames = [
+        day_statistics(str(currency), group["date"].to_numpy(), group["greenium_bp"].to_numpy(dtype=float))
+        for currency, group in daily.groupby("currency", sort=True)
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PORTFOLIO_COLUMNS)
 
-    Works on columns ``currency, date, greenium_bp`` only, vectorized (one sort, no Python loop over
-    days), so that a currency's whole history of pair-days fits the memory of one pass.
+
+def day_statistics(currency: str, dates: np.ndarray, values: np.ndarray) -> pd.DataFrame:
+    """Pairs, mean, median and quartiles per day of one currency's pair-day greenium values.
+
+    Vectorized (one sort, no Python loop over days), so that a currency's whole history of pair-days
+    is summarised in one pass of about 24 bytes a pair-day.
     """
-    if daily.empty:
-        return pd.DataFrame(columns=PORTFOLIO_COLUMNS)
-    currency = daily["currency"].to_numpy()
-    days = pd.to_datetime(daily["date"]).to_numpy()
-    values = daily["greenium_bp"].to_numpy(dtype=float)
-    order = np.lexsort((values, days, currency))
-    currency, days, values = currency[order], days[order], values[order]
+    days = np.asarray(dates, dtype="datetime64[D]")
+    order = np.lexsort((values, days))
+    days, values = days[order], np.asarray(values, dtype=float)[order]
     new_group = np.ones(len(values), dtype=bool)
-    new_group[1:] = (currency[1:] != currency[:-1]) | (days[1:] != days[:-1])
+    new_group[1:] = days[1:] != days[:-1]
     starts = np.flatnonzero(new_group)
     counts = np.diff(np.append(starts, len(values)))
-    sums = np.add.reduceat(values, starts)
-    result = pd.DataFrame(
+    sums = np.add.reduceat(values, starts) if len(values) else np.zeros(0)
+    return pd.DataFrame(
         {
-            "currency": currency[starts],
+            "currency": currency,
             "date": days[starts],
             "pairs": counts,
-            "mean_bp": sums / counts,
+            "mean_bp": sums / np.maximum(counts, 1),
             "median_bp": _sorted_group_quantile(values, starts, counts, 0.5),
             "q25_bp": _sorted_group_quantile(values, starts, counts, 0.25),
             "q75_bp": _sorted_group_quantile(values, starts, counts, 0.75),
-        }
+        },
+        columns=PORTFOLIO_COLUMNS,
     )
-    return result[PORTFOLIO_COLUMNS]
 
 
 def _sorted_group_quantile(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:

@@ -406,9 +406,10 @@ def _read_daily(files: list[Path], currency: str, columns: list[str]) -> list[pa
 def _portfolio(daily_files: list[Path], currencies: list[str], advance: Advance | None) -> pd.DataFrame:
     frames = []
     for currency in currencies:
-        tables = _read_daily(daily_files, currency, ["currency", "date", "greenium_bp"])
-        frame = pa.concat_tables(tables).to_pandas(date_as_object=False)
-        frames.append(series.portfolio_daily(frame))
+        table = pa.concat_tables(_read_daily(daily_files, currency, ["date", "greenium_bp"]))
+        dates = table["date"].to_numpy().astype("datetime64[D]")
+        frames.append(series.day_statistics(currency, dates, table["greenium_bp"].to_numpy()))
+        del table
         if advance is not None:
             advance("assemble", 1.0)
     return _concat(frames, series.PORTFOLIO_COLUMNS)

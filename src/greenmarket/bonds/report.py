@@ -95,7 +95,9 @@ def chart_by_bond(by_bond: pd.DataFrame, path: Path) -> None:
     figure, axes = plt.subplots(1, max(len(currencies), 1), figsize=(4 * max(len(currencies), 1), 4.2), squeeze=False)
     for axis, currency in zip(axes[0], currencies):
         values = np.sort(by_bond.loc[by_bond["currency"] == currency, "mean_greenium_bp"].to_numpy())[::-1]
-        axis.bar(np.arange(len(values)), values, color=np.where(values >= 0, "tab:green", "tab:brown"))
+        ranks = np.arange(len(values))
+        axis.fill_between(ranks, values, where=values >= 0, color="tab:green", step="mid", interpolate=True)
+        axis.fill_between(ranks, values, where=values < 0, color="tab:brown", step="mid", interpolate=True)
         axis.axhline(0, color="grey", linewidth=0.8)
         axis.set_title(f"{currency}: mean greenium per pair")
         axis.set_xlabel("pairs, ranked")
