@@ -44,7 +44,8 @@ def test_allocation_reports_show_projects_categories_and_placement():
     assert "日本国債（1年以内）/ JGBs under 1 year | 1,000,000,000 JPY | 10.00 |" in md
     assert "リファイナンス refinancing" in md
     assert "4,200,000,000 JPY" in allocation_html(data)
-    assert "| ghg_reduced | tCO2e/year | 65,700 | 3 | 1,950 | 1 |" in impact_markdown(data)
+    assert "| ghg_reduced | tCO2e | 65,700 | 3 | 1,950 | 1 |" in impact_markdown(data)
+    assert "| renewable_generation | MWh | 126,000 | 1 | 41,800 | 1 |" in impact_markdown(data)  # 41.8 GWh
 
 
 def test_allocations_that_do_not_add_up_are_refused_with_paths():
@@ -100,3 +101,22 @@ def test_allocation_data_may_be_json(tmp_path):
     path = tmp_path / "allocations.json"
     path.write_text(json.dumps(read_document(SAMPLES / "allocations.yaml"), ensure_ascii=False), encoding="utf-8")
     assert load_allocations(path).net_proceeds == Decimal("10000000000")
+
+
+def test_impacts_use_the_impact_catalogue_and_its_units():
+    raw = read_document(SAMPLES / "allocations.yaml")
+    raw["projects"][0]["expected_impact"][0] = {"indicator": "happiness", "value": 1, "unit": "smile"}
+    raw["projects"][2]["achieved_impact"][1]["unit"] = "litre"
+    with pytest.raises(ValidationError) as caught:
+        parse_allocations(raw, source="a.yaml")
+    assert [p["path"] for p in caught.value.details["problems"]] == [
+        "$.projects[0].expected_impact[0].indicator", "$.projects[2].achieved_impact[1].unit"]
+
+
+def test_gbp_categories_are_the_impact_areas_green_categories():
+    """One name per concept: the impact area's category table uses the same ids for the GBP categories."""
+    from greenmarket.frameworks.checklist import vocabulary
+    from greenmarket.impact.catalogue import categories
+
+    green = [c.id for c in categories().values() if c.group == "green"]
+    assert green == [t.id for t in vocabulary("eligible_categories")]

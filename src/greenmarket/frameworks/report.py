@@ -152,7 +152,7 @@ def impact_markdown(data: AllocationData) -> str:
         f"# インパクトレポート / Impact report — {data.issuer} {data.isin}", "",
         f"- 基準日 / As of: {data.as_of}", "",
         "## 指標別合計 / Totals by indicator", "",
-        "同一の指標・単位のみ合算 / summed only where indicator and unit are the same", "",
+        "標準単位に換算して合算 / converted to the indicator's canonical unit, then summed", "",
         "| 指標 Indicator | 単位 Unit | 期待 Expected | 報告数 Projects | 実績 Achieved | 報告数 Projects |",
         "|---|---|---:|---:|---:|---:|",
     ]
