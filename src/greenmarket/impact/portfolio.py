@@ -79,17 +79,24 @@ class Flag:
     detail: str
 
 
-def amount_in_usd(bond: Bond, fx: Sequence[FxRate], as_of: date) -> float | None:
-    """Return the bond's amount in USD: ``amount_usd`` when given, else the amount at the latest
-    FX rate of its currency on or before ``as_of`` (USD needs no rate); ``None`` when neither."""
-    if bond.amount_usd is not None:
-        return bond.amount_usd
-    if bond.currency == "USD":
-        return bond.amount
-    rates = [rate for rate in fx if rate.currency == bond.currency and rate.date <= as_of]
-    if not rates:
-        return None
-    return bond.amount * max(rates, key=lambda rate: rate.date).usd_per_unit
+def usd_amounts(bonds: Sequence[Bond], fx: Sequence[FxRate], as_of: date) -> dict[str, float | None]:
+    """Return each bond's amount in USD: ``amount_usd`` when given, else USD bonds' ``amount``, else
+    ``amount`` at the latest rate of its currency dated on or before ``as_of``; ``None`` when none."""
+    latest: dict[str, FxRate] = {}
+    for rate in fx:
+        if rate.date <= as_of and (rate.currency not in latest or rate.date > latest[rate.currency].date):
+            latest[rate.currency] = rate
+    amounts: dict[str, float | None] = {}
+    for bond in bonds:
+        if bond.amount_usd is not None:
+            amounts[bond.isin] = bond.amount_usd
+        elif bond.currency == "USD":
+            amounts[bond.isin] = bond.amount
+        elif bond.currency in latest:
+            amounts[bond.isin] = bond.amount * latest[bond.currency].usd_per_unit
+        else:
+            amounts[bond.isin] = None
+    return amounts
 
 
 def latest_reports(reports: Iterable[ImpactReport], as_of: date) -> dict[tuple[str, str], list[ImpactReport]]:
@@ -122,6 +129,7 @@ def bond_impacts(
 ) -> tuple[pd.DataFrame, list[Flag]]:
     """Return the per-bond annual and per-USD impact of the green bonds, and the flagged reports."""
     by_isin = {bond.isin: bond for bond in bonds if bond.green}
+    usd_by_isin = usd_amounts(list(by_isin.values()), fx, as_of)
     rows: list[dict[str, object]] = []
     flags: list[Flag] = []
     for (isin, indicator_id), group in sorted(latest_reports(reports, as_of).items()):
@@ -132,7 +140,7 @@ def bond_impacts(
         report_date = group[0].report_date
         try:
             annual = sum(bond_level_annual(report, indicator) for report in group)
-            usd = amount_in_usd(bond, fx, as_of)
+            usd = usd_by_isin[isin]
             if usd is None:
                 raise NoUsdAmount(f"no amount_usd and no {bond.currency} rate in fx.csv on or "
                                   f"before {as_of}", isin=isin, indicator=indicator_id)
