@@ -107,8 +107,8 @@ def _frames(out: Path) -> dict[str, pd.DataFrame]:
 def test_results_do_not_depend_on_partitioning(universe: Path, analysed: tuple[Path, PipelineResult], tmp_path: Path) -> None:
     out, _ = analysed
     small = tmp_path / "small"
-    result = run(universe, small, PipelineOptions(bootstrap_resamples=500, partition_rows=5000))
-    assert result.summary["partitions"] > 3
+    result = run(universe, small, PipelineOptions(bootstrap_resamples=500, partition_rows=1000))
+    assert result.summary["partitions"] > 3  # more partitions than issuers: some stay empty
     one, many = _frames(out), _frames(small)
     assert one.keys() == many.keys()
     for name in one:

@@ -131,6 +131,7 @@ class Spill:
     """The prices split by partition, and what the pass learnt about each bond."""
 
     paths: list[Path]
+    partitions: int
     last_price_date: pd.Series
     rows_per_isin: pd.Series
     unknown_rows: int
@@ -183,6 +184,7 @@ def spill_prices(
     grouped = combined.groupby("isin").agg(last=("last", "max"), rows=("rows", "sum"))
     return Spill(
         paths=[path for path in paths if path.exists()],
+        partitions=partitions,
         last_price_date=pd.to_datetime(grouped["last"]),
         rows_per_isin=grouped["rows"].astype(np.int64),
         unknown_rows=unknown,
@@ -306,8 +308,7 @@ def _run_partitions(
     client: Any | None,
     advance: Advance | None,
 ) -> tuple[list[PartitionResult], list[Path]]:
-    count = len(spill.paths) and int(spill.paths[-1].stem.split("-")[1]) + 1
-    partition = partition_of(matched["issuer"], max(count, 1))
+    partition = partition_of(matched["issuer"], spill.partitions)
     terms = bonds[["isin", *[c for c in (*CHUNK_TERMS, "calendar") if c in bonds.columns]]]
     tasks = []
     for path in spill.paths:
