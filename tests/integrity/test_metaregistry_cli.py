@@ -149,21 +149,25 @@ def test_greenmarket_serial_blocks_join_the_check_as_a_source(runner: CliRunner,
         ))
         session.execute(text(
             "insert into serial_blocks values (7, 'JCR', 'JCR-0042', 2024, 1, 100, 'active'), "
-            "(8, 'JCR', 'JCR-0042', 2024, 101, 150, 'retired')"
+            "(8, 'JCR', 'JCR-0042', 2024, 101, 150, 'retired'), (9, 'JCR', 'JCR-0042', 2024, 151, 160, 'locked')"
         ))
     db.dispose()
     units = tmp_path / "cadt.csv"
     units.write_text(
         "unitCount,unitStatus,unitBlockStart,unitBlockEnd,registryOfOrigin,program,originProjectId,vintageYear,unitRegistryLink\n"
         "100,Retired,1,100,greenmarket,JCR,JCR-0042,2024,https://registry.greenmarket.example/b/7\n"
-        "50,Retired,101,150,greenmarket,JCR,JCR-0042,2024,https://registry.greenmarket.example/b/8\n",
+        "50,Retired,101,150,greenmarket,JCR,JCR-0042,2024,https://registry.greenmarket.example/b/8\n"
+        "5,Cancelled,156,160,greenmarket,JCR,JCR-0042,2024,https://registry.greenmarket.example/b/9\n",
         encoding="utf-8",
     )
     result = runner.invoke(app, ["metaregistry", "import", "--registry", "cadt", "--kind", "transactions", str(units)])
     assert result.exit_code == 0, result.output
     report = _check(runner, tmp_path / "report.json")
-    assert report["imported"]["greenmarket"] == 2
-    assert report["findings"] == [{
-        "type": "retired_and_active", "quantity": 100, "program": "GM:JCR", "project": "JCR-0042", "vintage": "2024",
-        "serial_start": 1, "serial_end": 100, "records": [{"source": str(units), "line": 2}, {"source": "greenmarket", "line": 7}],
-    }]
+    assert report["imported"]["greenmarket"] == 3
+    where = {"program": "GM:JCR", "project": "JCR-0042", "vintage": "2024"}
+    assert report["findings"] == [
+        {"type": "retired_and_active", "quantity": 100, **where, "serial_start": 1, "serial_end": 100,
+         "records": [{"source": str(units), "line": 2}, {"source": "greenmarket", "line": 7}]},
+        {"type": "retired_and_active", "quantity": 5, **where, "serial_start": 156, "serial_end": 160,
+         "records": [{"source": str(units), "line": 4}, {"source": "greenmarket", "line": 9}]},
+    ]

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, inspect, insert, select
 from sqlalchemy.orm import Session
 
 from greenmarket.clock import Clock
+from greenmarket.errors import ValidationError
 from greenmarket.integrity.metaregistry.exports import ParsedExport
 from greenmarket.integrity.metaregistry.records import Rejection, Role, UnitRecord
 from greenmarket.integrity.metaregistry.serials import SerialBlock
@@ -22,7 +23,11 @@ from greenmarket.storage.db import Database
 _CHUNK = 5000
 # greenmarket's own registry enters every check as this source (serial block id as the line).
 GREENMARKET_SOURCE = "greenmarket"
-_BLOCK_ROLES = {"active": Role.ACTIVE, "held": Role.ACTIVE, "retired": Role.RETIREMENT, "cancelled": Role.CANCELLATION}
+# Held blocks are reserved for settlement but still live; locked blocks back bridge tokens.
+_BLOCK_ROLES = {
+    "active": Role.ACTIVE, "held": Role.ACTIVE, "locked": Role.TOKENIZED,
+    "retired": Role.RETIREMENT, "cancelled": Role.CANCELLATION,
+}
 
 
 @dataclass(slots=True)
@@ -93,7 +98,7 @@ def load(session: Session) -> Loaded:
     own = greenmarket_records(session.connection())
     if own:
         records.extend(own)
-        imported[GREENMARKET_SOURCE] = len(own)
+        imported[GREENMARKET_SOURCE] = len({record.line for record in own})
     return Loaded(records, rejections, imported)
 
 
@@ -102,8 +107,8 @@ def greenmarket_records(connection: Connection) -> list[UnitRecord]:
 
     greenmarket numbers serials per program with its own counter, so its blocks form their own
     numbering spaces (program ``GM:<code>``): they can overlap only records that carry greenmarket
-    serials, such as CADT records that mirror greenmarket. Each block is one record; its status
-    gives the role (held counts as live).
+    serials, such as CADT records that mirror greenmarket. Like a row of Verra's VCU export, each
+    block is an issued block plus its current status (held counts as live, locked as tokenized).
     """
     if not inspect(connection).has_table("serial_blocks"):
         return []
@@ -115,9 +120,13 @@ def greenmarket_records(connection: Connection) -> list[UnitRecord]:
     ).order_by(serial_blocks.c.id))
     records = []
     for row in rows:
+        if row.status not in _BLOCK_ROLES:
+            raise ValidationError(f"serial block {row.id} has status {row.status!r}, unknown to the meta-registry")
         item = SerialBlock(f"GM:{row.program}", row.project_id, str(row.vintage), "", row.serial_start, row.serial_end)
-        records.append(UnitRecord(
-            source=GREENMARKET_SOURCE, line=row.id, registry=GREENMARKET_SOURCE, role=_BLOCK_ROLES[row.status],
-            block=item, quantity=item.quantity, program=item.program, project=item.project, vintage=item.vintage,
-        ))
+        for role in (Role.ISSUANCE, _BLOCK_ROLES[row.status]):
+            records.append(UnitRecord(
+                source=GREENMARKET_SOURCE, line=row.id, registry=GREENMARKET_SOURCE, role=role, block=item,
+                quantity=item.quantity, primary=role is Role.ISSUANCE, program=item.program, project=item.project,
+                vintage=item.vintage,
+            ))
     return records
