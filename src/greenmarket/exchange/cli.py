@@ -41,10 +41,10 @@ def read_book(path: Path) -> dict[str, Any]:
                               column=str(error.colno)) from None
     if not isinstance(document, dict):
         raise FileFormatError("the book must be a JSON object", source=source)
-    tick = _integer(document, "tick", source, "tick")
+    tick = _integer(document, "tick", source)
     if tick <= 0:
         raise FileFormatError("tick must be a positive integer", source=source, column="tick")
-    reference = _integer(document, "reference_price", source, "reference_price")
+    reference = _integer(document, "reference_price", source)
     if reference % tick:
         raise FileFormatError(f"reference_price {reference} is not a multiple of tick {tick}",
                               source=source, column="reference_price")
@@ -64,10 +64,10 @@ def read_book(path: Path) -> dict[str, Any]:
     return {"tick": tick, "reference_price": reference, "orders": checked}
 
 
-def _integer(container: dict[str, Any], key: str, source: str, column: str, what: str = "") -> int:
+def _integer(container: dict[str, Any], key: str, source: str) -> int:
     value = container.get(key)
     if type(value) is not int:
-        raise FileFormatError(f"{what}{key} must be an integer, got {value!r}", source=source, column=column)
+        raise FileFormatError(f"{key} must be an integer, got {value!r}", source=source, column=key)
     return value
 
 
