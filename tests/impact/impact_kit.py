@@ -34,3 +34,19 @@ def write_csv(path: Path, rows: list[dict[str, object]], columns: list[str] | No
         writer = csv.DictWriter(handle, fieldnames=columns or list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+
+
+HEADERS = {
+    "commitments": ["isin", "reporting_frequency_months", "reporting_until", "standard"],
+    "allocations": ["isin", "project", "category", "sdgs", "amount"],
+    "impact_reports": ["isin", "report_date", "indicator", "value", "unit", "period", "level", "share"],
+    "fx": ["currency", "date", "usd_per_unit"],
+}
+
+
+def write_inputs_to(root: Path, **files: list[dict[str, object]]) -> Path:
+    """Write the named input files (lists of row dicts) into ``root / "data"``; return that folder."""
+    data = root / "data"
+    for name, rows in files.items():
+        write_csv(data / f"{name}.csv", rows, HEADERS.get(name))
+    return data

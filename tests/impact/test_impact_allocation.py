@@ -80,7 +80,7 @@ def test_a_scopes_mean_shares_sum_to_one(bonds: list[list[AllocationRow]]) -> No
         assert math.fsum(mean.values()) == pytest.approx(1.0)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(amounts=st.dictionaries(st.text(min_size=1, max_size=4),
                                st.floats(min_value=1.0, max_value=1e12), min_size=1, max_size=10))
 def test_financing_shares_sum_to_one(amounts: dict[str, float]) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from impact_kit import bond_row, make_isin
+from impact_kit import bond_row, make_isin, write_inputs_to
 
 from greenmarket.impact.pipeline import compute
 
@@ -26,9 +26,10 @@ def report(isin: str, day: str, indicator: str, value: float, unit: str, period:
             "period": period, "level": level, "share": share}
 
 
-@pytest.fixture
-def result(write_inputs):
-    data = write_inputs(
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    data = write_inputs_to(
+        tmp_path_factory.mktemp("portfolio"),
         bonds=[bond_row(A, "EUR", 100e6), bond_row(B, "USD", 50e6), bond_row(C, "JPY", 10e9, "sustainability",
                amount_usd="70000000"), bond_row(D, "USD", 100e6, "none"),
                bond_row(E, "USD", 80e6, issue_date="2023-01-10"), bond_row(F, "CHF", 20e6)],
