@@ -4,7 +4,9 @@ Layout. Prices are integer ticks bounded by the day's price band, so each side o
 *ladder*: a list with one FIFO queue (``collections.deque``) per tick, indexed directly by a *key*
 that grows away from the touch (asks: ``price - low``; bids: ``high - price``). The best price is
 the smallest non-empty key, kept in ``best``; when the best level empties the ladder scans forward
-to the next non-empty one. With that symmetry one loop matches both sides.
+to the next non-empty one. With that symmetry one loop matches both sides. Costs: entering and
+matching are constant time per order and per fill; moving the best price past empty ticks is linear
+in the gap (bounded by the band); a cancel or a priority-losing amend is linear in its level's queue.
 
 A resting order is a small list ``[remaining, order_id, owner, participant, price, accepted,
 total]`` (``accepted`` is its :class:`OrderAccepted` event, ``total`` its current total quantity
