@@ -13,8 +13,9 @@ until the close; a bidder may withdraw a bid before it. At the close:
 - the demand curve (each bid price, highest first, with the quantity bid at that price or more) is
   published with the result; bidders' identities are not.
 
-This follows uniform-price practice for allowance auctions (the clearing price is the bid at which
-cumulative demand meets the volume offered) and CIX's publication of its auction demand curve.
+CIX's rulebook was not available; its first large auction sold at a single price and published
+the bids' demand curve afterwards. The clearing rule is the common uniform-price definition (also
+used for allowance auctions): all winners pay the lowest winning bid.
 """
 
 from __future__ import annotations
