@@ -57,10 +57,10 @@ class Context:
     def stamp(self) -> str:
         return format_time(self.now)
 
-    def journal(self, type: str, payload: dict[str, Any]) -> int:
+    def journal(self, type: str, payload: dict[str, Any], *, area: str = AREA) -> int:
         """Append the entry for this change; returns its sequence number."""
         entry = journal_store.append(
-            self.session, time=self.now, actor=self.actor, area=AREA, type=type, payload=payload
+            self.session, time=self.now, actor=self.actor, area=area, type=type, payload=payload
         )
         return entry.sequence
 
@@ -277,9 +277,10 @@ def transfer(
     """Move free credits between two open accounts, splitting blocks as needed."""
     if from_account_id == to_account_id:
         raise ValidationError("from_account_id and to_account_id are the same", field="to_account_id")
-    source = _movable_account(ctx, from_account_id, role="from_account")
+    source, destination = _movable_accounts(
+        ctx, (from_account_id, "from_account"), (to_account_id, "to_account")
+    )
     _ensure_kind(source, (AccountKind.HOLDING, AccountKind.VENUE_CUSTODY), "from_account_id")
-    destination = _movable_account(ctx, to_account_id, role="to_account")
     _ensure_kind(destination, (AccountKind.HOLDING, AccountKind.VENUE_CUSTODY), "to_account_id")
     free = _lock_blocks(ctx, from_account_id, BlockStatus.ACTIVE, selection)
     cuts = _cut(free, selection)
@@ -458,8 +459,9 @@ def consume_hold(
     hold = _active_hold(ctx, hold_id)
     if not 0 < quantity <= hold.remaining:
         raise ValidationError(f"quantity must be between 1 and {hold.remaining}", field="quantity")
-    source = _movable_account(ctx, hold.account_id, role="from_account")
-    destination = _movable_account(ctx, to_account_id, role="to_account")
+    source, destination = _movable_accounts(
+        ctx, (hold.account_id, "from_account"), (to_account_id, "to_account")
+    )
     _ensure_kind(destination, (AccountKind.HOLDING, AccountKind.VENUE_CUSTODY), "to_account_id")
     held = _lock_held(ctx, hold_id)
     cuts = take_quantity(held, quantity)
@@ -528,18 +530,30 @@ def _account(ctx: Context, account_id: int, *, lock: bool = False) -> Row[Any]:
 
 def _movable_account(ctx: Context, account_id: int, *, role: str) -> Row[Any]:
     """The account joined with its holder, checked: holder KYC-verified, account open."""
-    row = ctx.session.execute(
-        select(
-            accounts.c.id, accounts.c.participant_id, accounts.c.kind, accounts.c.state,
-            participants.c.kyc_state, participants.c.type.label("participant_type"),
+    return _movable_accounts(ctx, (account_id, role))[0]
+
+
+def _movable_accounts(ctx: Context, *wanted: tuple[int, str]) -> list[Row[Any]]:
+    """Several (account id, role) at once, in one round trip; checked in the order given."""
+    rows = {
+        row.id: row
+        for row in ctx.session.execute(
+            select(
+                accounts.c.id, accounts.c.participant_id, accounts.c.kind, accounts.c.state,
+                participants.c.kyc_state, participants.c.type.label("participant_type"),
+            )
+            .join(participants, participants.c.id == accounts.c.participant_id)
+            .where(accounts.c.id.in_([account_id for account_id, _ in wanted]))
         )
-        .join(participants, participants.c.id == accounts.c.participant_id)
-        .where(accounts.c.id == account_id)
-    ).first()
-    if row is None:
-        raise NotFound(f"account {account_id} does not exist", field=f"{role}_id")
-    model.ensure_may_move(row.kyc_state, row.state, role=role)
-    return row
+    }
+    checked = []
+    for account_id, role in wanted:
+        row = rows.get(account_id)
+        if row is None:
+            raise NotFound(f"account {account_id} does not exist", field=f"{role}_id")
+        model.ensure_may_move(row.kyc_state, row.state, role=role)
+        checked.append(row)
+    return checked
 
 
 def _ensure_kind(account: Row[Any], kinds: Sequence[AccountKind], field_name: str) -> None:
@@ -562,15 +576,27 @@ def _retirement_account_of(ctx: Context, participant_id: str) -> int:
     return int(account_id)
 
 
+@dataclass(frozen=True, slots=True)
+class LockedBlock(Block):
+    """A block this transaction has locked, with its whole row (so it is not read again)."""
+
+    row: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+def _locked(rows: Sequence[Row[Any]]) -> list[LockedBlock]:
+    """Locked rows in allocation order: oldest vintage first, then lowest serial."""
+    ordered = sorted(rows, key=lambda r: (r.vintage, r.serial_start))
+    return [LockedBlock(r.id, r.serial_start, r.serial_end, dict(r._mapping)) for r in ordered]
+
+
 def _lock_blocks(
     ctx: Context, account_id: int, status: BlockStatus, selection: Selection
-) -> list[Block]:
+) -> list[LockedBlock]:
     """Lock (by id, a fixed order) the account's blocks that the selection may take.
 
     Returns them in allocation order: oldest vintage first, then lowest serial.
     """
-    query = select(serial_blocks.c.id, serial_blocks.c.serial_start, serial_blocks.c.serial_end,
-                   serial_blocks.c.vintage, serial_blocks.c.program).where(
+    query = select(serial_blocks).where(
         serial_blocks.c.account_id == account_id, serial_blocks.c.status == status
     )
     if selection.serial_ranges:
@@ -581,8 +607,7 @@ def _lock_blocks(
     rows = ctx.session.execute(query.order_by(serial_blocks.c.id).with_for_update()).all()
     if selection.serial_ranges:
         _ensure_one_program(rows)
-    rows.sort(key=lambda r: (r.vintage, r.serial_start))
-    return [Block(r.id, r.serial_start, r.serial_end) for r in rows]
+    return _locked(rows)
 
 
 def _ensure_one_program(rows: Sequence[Row[Any]]) -> None:
@@ -618,19 +643,17 @@ def _filter_spec(query: Any, spec: CreditSpec) -> Any:
     return query
 
 
-def _lock_held(ctx: Context, hold_id: int) -> list[Block]:
+def _lock_held(ctx: Context, hold_id: int) -> list[LockedBlock]:
     rows = ctx.session.execute(
-        select(serial_blocks.c.id, serial_blocks.c.serial_start, serial_blocks.c.serial_end,
-               serial_blocks.c.vintage)
+        select(serial_blocks)
         .where(serial_blocks.c.hold_id == hold_id, serial_blocks.c.status == BlockStatus.HELD)
         .order_by(serial_blocks.c.id)
         .with_for_update()
     ).all()
-    rows.sort(key=lambda r: (r.vintage, r.serial_start))
-    return [Block(r.id, r.serial_start, r.serial_end) for r in rows]
+    return _locked(rows)
 
 
-def _cut(free: list[Block], selection: Selection) -> list[Cut]:
+def _cut(free: Sequence[Block], selection: Selection) -> list[Cut]:
     if selection.serial_ranges:
         return take_ranges(free, selection.serial_ranges)
     assert selection.quantity is not None
@@ -638,7 +661,7 @@ def _cut(free: list[Block], selection: Selection) -> list[Cut]:
 
 
 def _ensure_destination_may_hold(
-    ctx: Context, destination: Row[Any], blocks: list[Block], cuts: list[Cut]
+    ctx: Context, destination: Row[Any], blocks: Sequence[Block], cuts: list[Cut]
 ) -> None:
     if destination.participant_type != model.ParticipantType.FINANCIAL_INSTITUTION:
         return
@@ -654,7 +677,7 @@ def _ensure_destination_may_hold(
 
 def _apply_cuts(
     ctx: Context,
-    blocks: list[Block],
+    blocks: list[LockedBlock],
     cuts: list[Cut],
     *,
     account_id: int,
@@ -672,8 +695,9 @@ def _apply_cuts(
     new_values = {"account_id": account_id, "status": status.value, "hold_id": hold_id,
                   "retirement_id": retirement_id, "cancellation_id": cancellation_id}
     touched: list[dict[str, Any]] = []
+    locked = {block.id: block.row for block in blocks}
     for cut in cuts:
-        original = _block_row(ctx, cut.block_id)
+        original = locked[cut.block_id]
         if cut.whole:
             ctx.session.execute(
                 update(serial_blocks).where(serial_blocks.c.id == cut.block_id).values(**new_values)
@@ -696,11 +720,6 @@ def _apply_cuts(
                 _insert_block(ctx, **lineage, **new_values, serial_start=start, serial_end=end)
             )
     return touched
-
-
-def _block_row(ctx: Context, block_id: int) -> dict[str, Any]:
-    row = ctx.session.execute(select(serial_blocks).where(serial_blocks.c.id == block_id)).one()
-    return dict(row._mapping)
 
 
 def _insert_block(ctx: Context, **values: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, MetaData
 from greenmarket.storage.schema import metadata
 
 # Every module that declares tables on the shared metadata.
-TABLE_MODULES = ("greenmarket.registry.tables",)
+TABLE_MODULES = ("greenmarket.registry.tables", "greenmarket.settlement.tables")
 
 
 def all_metadata() -> MetaData:

@@ -1,0 +1,1 @@
+"""Settlement: the participants' cash ledger and delivery versus payment of trades."""
