@@ -124,3 +124,9 @@ def test_orders_outside_the_windows_are_refused():
     with pytest.raises(Conflict) as closed:
         TSE_STYLE.require_session(datetime(2026, 1, 5, 12, 0, tzinfo=JST))  # lunch break
     assert closed.value.code == "market_closed"
+
+
+def test_next_base_price_follows_the_last_auction():
+    assert TSE_ENERGY_SAVING.next_base_price(1500, 1620) == 1620
+    assert TSE_ENERGY_SAVING.next_base_price(1500, None) == 1500
+    assert TSE_ENERGY_SAVING.price_band_ticks(TSE_ENERGY_SAVING.next_base_price(1500, 1620)) == (162, 3078)

@@ -224,6 +224,15 @@ class Contract:
         high = (base_price * (1 + self.price_band)).to_integral_value(rounding=ROUND_FLOOR)
         return max(int(low), 1), int(high)
 
+    @staticmethod
+    def next_base_price(base_price: int, auction_price: int | None) -> int:
+        """The next session's base price: the last auction's price, or unchanged if it did not trade.
+
+        This is the TSE carbon-credit market's rule; it is also the next call auction's reference
+        price.
+        """
+        return base_price if auction_price is None else auction_price
+
     def settlement_date(self, trade_date: date) -> date:
         """The day a trade made on ``trade_date`` settles (trade date + N business days)."""
         return self.venue.calendar.settlement_date(trade_date, self.settlement_cycle)
