@@ -102,6 +102,8 @@ def choose_auction_price(
 ) -> AuctionPrice | None:
     """Apply conditions (1)-(4) to candidate ``prices`` (ascending) with their ``D`` and ``S``.
 
+    The candidates must stand for every tick between the lowest and the highest order price, as
+    :func:`candidate_prices` makes them (including the reference price when it lies in between).
     Return ``None`` when nothing can execute at any price.
     """
     volume = np.minimum(demand, supply)
