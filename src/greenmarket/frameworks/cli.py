@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
+from greenmarket.registry.service import RegistryService
+from greenmarket.storage.db import Database
+
 from greenmarket.frameworks.allocation import load_allocations
 from greenmarket.frameworks.assessment import assess
 from greenmarket.frameworks.checklist import load_checklists
 from greenmarket.frameworks.framework import load_framework
+from greenmarket.frameworks.offset import load_offset_bond, retire_for_bond, retired_for, summary
+from greenmarket.frameworks.registry_ledger import RegistryLedger
 from greenmarket.frameworks.report import (
     allocation_html,
     allocation_markdown,
@@ -25,6 +31,11 @@ app = typer.Typer(
     help="GBP / CTFH framework alignment and issuer reports. GBP・CTFH 適合性評価と発行体レポート。",
     no_args_is_help=True,
 )
+offset_app = typer.Typer(
+    help="Offset-linked bonds: credits retired for up to x % of the issue amount. カーボンオフセット型債券。",
+    no_args_is_help=True,
+)
+app.add_typer(offset_app, name="offset")
 
 
 class Format(StrEnum):
@@ -40,14 +51,21 @@ def _write(out: Path, files: dict[str, str]) -> None:
         typer.echo(f"wrote {out / name}")
 
 
+def _registry(actor: str) -> RegistryLedger:
+    """The configured registry (GREENMARKET_DATABASE_URL) as a retirement ledger."""
+    return RegistryLedger(RegistryService(Database()), actor=actor)
+
+
 @app.command("assess")
 def assess_command(
     framework: Path = typer.Argument(..., help="Issuer framework, YAML or JSON. 発行体フレームワーク。"),
     out: Path | None = typer.Option(None, "--out", help="Write assessment.{json,md,html} here."),
     output_format: Format | None = typer.Option(None, "--format", help="Only this format (default: all three with --out, md on stdout)."),
+    registry: bool = typer.Option(False, "--registry", help="Check claimed retirements against the configured registry. 登録簿で償却を照合。"),
 ) -> None:
     """Assess FRAMEWORK item by item: met / partly met / not met / not applicable, with evidence and gaps."""
-    assessment = assess(load_framework(framework))
+    parsed = load_framework(framework)
+    assessment = assess(parsed, ledger=_registry("frameworks:assess") if registry else None)
     renderers = {Format.json: assessment_json, Format.md: assessment_markdown, Format.html: assessment_html}
     if out is None:
         typer.echo(renderers[output_format or Format.md](assessment))
@@ -87,3 +105,27 @@ def report_command(
     })
     typer.echo(f"{data.isin}: allocated {data.allocated:,} of {data.net_proceeds:,} {data.currency} "
                f"({data.share(data.allocated)} %), {len(data.projects)} projects")
+
+
+@offset_app.command("status")
+def offset_status(bond: Path = typer.Argument(..., help="Bond terms, YAML or JSON. 債券条件。")) -> None:
+    """Show the bond's credit cap and the retirements the registry holds for it."""
+    terms = load_offset_bond(bond)
+    typer.echo(json.dumps(summary(terms, retired_for(terms, _registry("frameworks:offset"))), ensure_ascii=False, indent=2))
+
+
+@offset_app.command("retire")
+def offset_retire(
+    bond: Path = typer.Argument(..., help="Bond terms, YAML or JSON. 債券条件。"),
+    quantity: int = typer.Option(..., "--quantity", help="Credits to retire (t-CO2e). 数量。"),
+    project: str = typer.Option(..., "--project", help="Registry project id. プロジェクト。"),
+    vintage: int = typer.Option(..., "--vintage", help="Vintage year. ビンテージ。"),
+    reporting_year: int = typer.Option(..., "--reporting-year", help="Year the offset is claimed for. 報告年。"),
+) -> None:
+    """Retire credits from the underwriter's registry account for the bond, refusing anything past its cap."""
+    terms = load_offset_bond(bond)
+    registry = _registry(f"{terms.procuring_participant}:cli")
+    done = retire_for_bond(terms, registry, quantity=quantity, project=project, vintage=str(vintage),
+                           reporting_year=reporting_year)
+    typer.echo(f"retired {done.quantity} t ({done.project} {done.vintage}) as retirement {done.retirement_id}: {done.claim}")
+    typer.echo(json.dumps(summary(terms, retired_for(terms, registry)), ensure_ascii=False, indent=2))
