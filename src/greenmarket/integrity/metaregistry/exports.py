@@ -184,7 +184,6 @@ class Header:
     """Column positions by normalized name."""
 
     def __init__(self, names: Sequence[str], source: str) -> None:
-        self.names = list(names)
         self.positions: dict[str, int] = {}
         for index, name in enumerate(names):
             self.positions.setdefault(_norm(name.lstrip("\ufeff")), index)
