@@ -6,7 +6,7 @@ import pytest
 
 from greenmarket.errors import Conflict, DomainError, InsufficientCredits
 from greenmarket.integrity import bridge as bridge_module
-from greenmarket.integrity.bridge import Bridge, journaled_supply
+from greenmarket.integrity.bridge import Bridge, rebuild_ledger
 from greenmarket.integrity.tokens import InProcessTokenLedger, InsufficientTokens, TokenClass
 from greenmarket.journal import store as journal_store
 from greenmarket.registry import ledger, queries
@@ -52,7 +52,7 @@ def test_lock_mint_burn_unlock_and_retire_through_the_bridge(seeded_registry) ->
     assert by_serials["serials"] == [[start + 10, start + 59]]
     assert tokens.balance("0xfund", SOLAR_2023) == 50
 
-    tokens.transfer("0xalpha", "0xbeta", SOLAR_2024, 70, "otc-1")
+    bridge.transfer("alpha", source="0xalpha", target="0xbeta", token_class=SOLAR_2024, quantity=70)
     unlocked = bridge.unlock("beta", token_address="0xbeta", token_class=SOLAR_2024,
                              quantity=70, to_account_id=beta)
     assert unlocked["quantity"] == 70 and tokens.balance("0xbeta", SOLAR_2024) == 0
@@ -67,11 +67,12 @@ def test_lock_mint_burn_unlock_and_retire_through_the_bridge(seeded_registry) ->
         assert bridge.locked_credits(session) == {SOLAR_2023: 50, SOLAR_2024: 20}
         assert bridge.discrepancies(session, {SOLAR_2023, SOLAR_2024, FOREST_2024}) == []
         assert tokens.total_supply(SOLAR_2024) == 20
-        assert journaled_supply(session) == {SOLAR_2023: 50, SOLAR_2024: 20}
+        assert rebuild_ledger(session).holdings() == tokens.holdings() == {
+            ("0xfund", SOLAR_2023): 50, ("0xalpha", SOLAR_2024): 20}
     with registry.db.read() as session:
         entries = list(journal_store.read(session, area="integrity"))
-    assert [e.type for e in entries] == ["tokens_minted", "tokens_minted", "tokens_burned",
-                                        "tokens_burned"]
+    assert [e.type for e in entries] == ["tokens_minted", "tokens_minted", "tokens_transferred",
+                                        "tokens_burned", "tokens_burned"]
 
 
 def test_retired_cancelled_or_already_bridged_serials_are_never_bridged(seeded_registry) -> None:  # type: ignore[no-untyped-def]
@@ -119,7 +120,7 @@ def test_refusals_change_neither_registry_nor_tokens(seeded_registry) -> None:  
     alpha, beta = registry.holding["alpha"], registry.holding["beta"]
     bridge.lock("alpha", from_account_id=alpha, token_address="0xalpha", token_class=FOREST_2024,
                 quantity=40)
-    tokens.transfer("0xalpha", "0xfund", FOREST_2024, 10, "otc-7")
+    bridge.transfer("alpha", source="0xalpha", target="0xfund", token_class=FOREST_2024, quantity=10)
     before = head(registry), tokens.holdings()
     with pytest.raises(InsufficientTokens):
         bridge.unlock("beta", token_address="0xbeta", token_class=FOREST_2024, quantity=1,

@@ -21,8 +21,9 @@ Invariants (tested by a state machine over the real registry):
 
 Each operation is one registry unit of work (``RegistryService.execute``: retried on races,
 idempotent by key). The token operation is its last step, and its event is journaled in the same
-transaction (area ``integrity``, types ``tokens_minted`` / ``tokens_burned``), so the journal alone
-gives the tokens outstanding per class (:func:`journaled_supply`). Should the transaction not commit after the token
+transaction (area ``integrity``, types ``tokens_minted`` / ``tokens_burned`` /
+``tokens_transferred``; transfers between token addresses go through :meth:`Bridge.transfer`), so
+the journal alone rebuilds the in-process token ledger (:func:`rebuild_ledger`). Should the transaction not commit after the token
 operation, the operation is reversed on the ledger (mint ↔ burn). Token references are unique per
 attempt (``bridge:<operation>:<uuid>``), so a retried attempt is never taken for its rolled-back
 predecessor; idempotency across client retries comes from the registry's idempotency key.
@@ -34,14 +35,14 @@ commits and burn before the unlock, with a reconciliation of pending operations:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from greenmarket.integrity.tokens import TokenClass, TokenEvent, TokenLedger
+from greenmarket.integrity.tokens import InProcessTokenLedger, TokenClass, TokenEvent, TokenLedger
 from greenmarket.journal import store as journal_store
 from greenmarket.registry import ledger as registry
 from greenmarket.registry import queries
@@ -50,8 +51,8 @@ from greenmarket.registry.model import BlockStatus
 from greenmarket.registry.service import IdempotencyKey, RegistryService
 
 AREA = "integrity"
-MINTED = "tokens_minted"
-BURNED = "tokens_burned"
+#: The journal entry type of each token operation.
+JOURNAL_TYPES = {"mint": "tokens_minted", "burn": "tokens_burned", "transfer": "tokens_transferred"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +156,27 @@ class Bridge:
                 "claim": claim, "reporting_year": reporting_year}
         return self._execute(actor, operation, key, "bridge.retire", body)
 
+    def transfer(
+        self,
+        actor: str,
+        *,
+        source: str,
+        target: str,
+        token_class: TokenClass,
+        quantity: int,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Move tokens between addresses on the ledger, journaled like every token operation."""
+
+        def operation(ctx: Context) -> dict[str, Any]:
+            moved = self._token_step(ctx, "transfer", lambda ref: self.tokens.transfer(
+                source, target, token_class, quantity, ref))
+            return {"token_class": str(token_class), "token_event": moved.to_dict()}
+
+        body = {"source": source, "target": target, "token_class": str(token_class),
+                "quantity": quantity}
+        return self._execute(actor, operation, key, "bridge.transfer", body)
+
     def locked_credits(self, session: Session) -> dict[TokenClass, int]:
         """Credits locked in the bridge account, per token class (read from the registry)."""
         locked: dict[TokenClass, int] = {}
@@ -187,18 +209,20 @@ class Bridge:
         event.listen(ctx.session, "after_rollback", lambda _: self._reverse(applied), once=True)
         journal_store.append(
             ctx.session, time=ctx.now, actor=ctx.actor, area=AREA,
-            type=MINTED if applied.operation == "mint" else BURNED, payload=applied.to_dict(),
+            type=JOURNAL_TYPES[applied.operation], payload=applied.to_dict(),
         )
         return applied
 
     def _reverse(self, applied: TokenEvent) -> None:
         reference = f"{applied.reference}:reversed"
+        cls, quantity, source, target = (applied.token_class, applied.quantity, applied.source,
+                                         applied.target)
         if applied.operation == "mint":
-            assert applied.target is not None
-            self.tokens.burn(applied.target, applied.token_class, applied.quantity, reference)
+            self.tokens.burn(str(target), cls, quantity, reference)
+        elif applied.operation == "burn":
+            self.tokens.mint(str(source), cls, quantity, reference)
         else:
-            assert applied.source is not None
-            self.tokens.mint(applied.source, applied.token_class, applied.quantity, reference)
+            self.tokens.transfer(str(target), str(source), cls, quantity, reference)
 
 
 def _selection(
@@ -209,17 +233,13 @@ def _selection(
     return Selection(quantity=quantity, spec=spec, serial_ranges=serial_ranges)
 
 
-def journaled_supply(session: Session) -> dict[TokenClass, int]:
-    """Tokens outstanding per class according to the journal alone: minted minus burned.
-
-    Transfers between token addresses are the token ledger's own record; what crosses the bridge
-    is all in the journal, so this must equal :meth:`Bridge.locked_credits` at every commit.
-    """
-    supply: dict[TokenClass, int] = {}
+def token_events(session: Session) -> Iterator[TokenEvent]:
+    """Every token operation the bridge journaled, in journal order."""
     for entry in journal_store.read(session, area=AREA):
-        if entry.type in (MINTED, BURNED):
-            token_event = TokenEvent.from_dict(entry.payload)
-            sign = 1 if entry.type == MINTED else -1
-            cls = token_event.token_class
-            supply[cls] = supply.get(cls, 0) + sign * token_event.quantity
-    return {cls: quantity for cls, quantity in supply.items() if quantity}
+        if entry.type in JOURNAL_TYPES.values():
+            yield TokenEvent.from_dict(entry.payload)
+
+
+def rebuild_ledger(session: Session) -> InProcessTokenLedger:
+    """The in-process token ledger as the journal records it (re-checking its rules)."""
+    return InProcessTokenLedger.replay(token_events(session))
