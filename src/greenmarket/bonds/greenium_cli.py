@@ -123,14 +123,20 @@ def _run_with_progress(
         }
 
         def advance(stage: str, amount: float) -> None:
-            progress.advance(tasks[stage], amount)
+            if stage == "partitions_planned":
+                progress.update(tasks["partitions"], total=amount)
+            else:
+                progress.advance(tasks[stage], amount)
 
         client = _client(dask)
         try:
-            return run(data, out, options, client=client, advance=advance, render=render)
+            result = run(data, out, options, client=client, advance=advance, render=render)
         finally:
             if client is not None:
                 client.close()
+        for task in progress.tasks:
+            progress.update(task.id, total=task.completed)
+        return result
 
 
 def _client(address: str | None) -> Any:

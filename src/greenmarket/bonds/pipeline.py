@@ -274,7 +274,8 @@ def run(
     """Run the whole pipeline from ``data`` into ``out`` (see the module docstring).
 
     ``client`` is an optional ``dask.distributed.Client``; ``advance(stage, amount)`` reports
-    progress; ``render(result, folder)`` writes charts and the HTML report into the staging folder.
+    progress (stages ``read`` in rows, ``partitions_planned`` once with the number of partitions,
+    ``partitions`` and ``assemble`` in steps); ``render(result, folder)`` writes charts and the HTML report into the staging folder.
     """
     bonds = load_bonds(data / "bonds.csv")
     curves = zero_curves(load_curves(data / "curves.csv"))
@@ -321,6 +322,8 @@ def _run_partitions(
         daily = work / f"daily-{number:05d}.parquet"
         tasks.append((str(path), pairs, part_terms, options.min_days, str(daily)))
     daily_files = [Path(task[4]) for task in tasks]
+    if advance is not None:
+        advance("partitions_planned", float(len(tasks)))
     if client is not None:
         curves_future = client.scatter(curves, broadcast=True)
         futures = [
@@ -449,9 +452,10 @@ def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
 def _write_daily(result: PipelineResult, daily_files: list[Path], folder: Path) -> None:
     """``greenium_daily.csv`` (and ``.parquet``), grouped by currency, then pair, then date."""
     with ExitStack() as stack:
-        csv = stack.enter_context(
-            pacsv.CSVWriter(folder / "greenium_daily.csv", DAILY_SCHEMA, write_options=pacsv.WriteOptions(quoting_style="needed"))
-        )
+        sink = stack.enter_context((folder / "greenium_daily.csv").open("wb"))
+        sink.write((",".join(DAILY_SCHEMA.names) + "\n").encode())
+        options = pacsv.WriteOptions(include_header=False, quoting_style="none")
+        csv = stack.enter_context(pacsv.CSVWriter(sink, DAILY_SCHEMA, write_options=options))
         parquet = stack.enter_context(pq.ParquetWriter(folder / "greenium_daily.parquet", DAILY_SCHEMA))
         for currency in sorted(result.pairs["currency"].unique()):
             for table in _read_daily(daily_files, currency, list(DAILY_SCHEMA.names)):
