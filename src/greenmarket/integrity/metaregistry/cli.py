@@ -67,6 +67,8 @@ def check(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     html_path = html or out.with_suffix(".html")
+    if html_path.resolve() == out.resolve():
+        html_path = out.with_name(out.name + ".html")
     html_path.write_text(report_html(document), encoding="utf-8")
     counts = {kind.value: 0 for kind in FindingType}
     for finding in findings:
