@@ -183,3 +183,21 @@ def test_the_sweep_finds_exactly_the_overlapping_pairs(items: list[tuple[int, in
     brute_cross = {(i, j) for i, j in brute_self if left[i] != left[j]}
     got_cross = {tuple(sorted(p)) for p in overlapping_pairs(table, left, ~left).tolist()}
     assert got_cross == brute_cross
+
+
+def test_the_benchmark_data_yields_exactly_its_injected_problems() -> None:
+    """The benchmark's generator at a small size: the same exactness it asserts at 10M blocks."""
+    import importlib.util
+    from collections import Counter
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "benchmarks" / "metaregistry.py"
+    spec = importlib.util.spec_from_file_location("metaregistry_benchmark", path)
+    assert spec is not None and spec.loader is not None
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    table, expected, mismatched = benchmark.generate(30_000, seed=3)
+    result = find(table)
+    assert len(table) == 30_000
+    assert Counter(f.type for f in result) == expected
+    assert {f.records[0] for f in result if f.type is FindingType.QUANTITY_MISMATCH} == mismatched
