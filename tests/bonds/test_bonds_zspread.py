@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from greenmarket.bonds.calendar import calendar_codes, settlement_dates
 from greenmarket.bonds.curves import zero_curves
 from greenmarket.bonds.schedule import accrued_interest
-from greenmarket.bonds.zspread import CHUNK_TERMS, solve_z, z_spreads, z_spreads_for_chunk
+from greenmarket.bonds.zspread import CHUNK_TERMS, Pricer, clean_prices_for_chunk, solve_z, z_spreads, z_spreads_for_chunk
 from greenmarket.cli import app
 
 from bonds_testkit import bond_row, make_isin
@@ -46,7 +46,7 @@ def test_bonds_solver_converges_from_far_away_and_refuses_the_impossible() -> No
     target_z = np.array([0.25, -0.3, 0.0])
     dirty = (cash * np.exp(-(rates + target_z[:, None]) * times)).sum(axis=1)
     dirty[2] = 1e-9  # would need a spread of some 2,000 % on a one-year bond
-    z = solve_z(cash, times, rates, dirty)
+    z = solve_z(Pricer(cash, times, rates, 0), dirty)
     np.testing.assert_allclose(z[:2], target_z[:2], atol=1e-13)
     assert np.isnan(z[2])
 
@@ -170,3 +170,17 @@ def test_bonds_cli_writes_z_spreads_and_refuses_bad_files(tmp_path: Path) -> Non
     fresh = tmp_path / "fresh.csv"
     result = CliRunner().invoke(app, [*args[:-1], str(fresh)])
     assert result.exit_code != 0 and not fresh.exists()
+
+
+def test_bonds_clean_prices_for_chunk_inverts_the_z_spread() -> None:
+    bonds, prices, curves = universe()
+    joined = prices.merge(bonds[["isin", *CHUNK_TERMS]], on="isin", how="left")
+    prepared = zero_curves(curves)
+    target = np.linspace(-50, 400, len(joined))
+    for compounding in ("continuous", "quarterly"):
+        joined["clean_price"] = clean_prices_for_chunk(joined, prepared, target, compounding=compounding)
+        back = z_spreads_for_chunk(joined, prepared, compounding=compounding)
+        priced = back["unpriced"] == ""
+        assert priced.sum() == 2
+        np.testing.assert_allclose(back.loc[priced, "z_spread_bp"], target[priced], atol=1e-8)
+        assert joined.loc[~priced, "clean_price"].isna().all()

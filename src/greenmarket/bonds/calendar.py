@@ -67,6 +67,19 @@ def settlement_dates(dates: object, settlement_days: object, codes: object) -> N
     dates = np.asarray(dates, dtype="datetime64[D]")
     days = np.asarray(settlement_days, dtype=np.int64)
     codes = np.asarray(codes, dtype=object)
+    # a million bond-days hold a few thousand distinct (date, days, calendar): compute those once
+    code, names = pd.factorize(codes)
+    if len(dates) == 0 or days.max() >= 1 << 16 or len(names) >= 1 << 8:
+        return _settle(dates, days, codes)
+    keys = (dates.astype(np.int64) << 24) | (days << 8) | code
+    unique, position = np.unique(keys, return_inverse=True)
+    distinct = _settle(
+        (unique >> 24).astype("datetime64[D]"), (unique >> 8) & 0xFFFF, np.asarray(names, dtype=object)[unique & 0xFF]
+    )
+    return distinct[position]
+
+
+def _settle(dates: NDArray[np.datetime64], days: NDArray[np.int64], codes: NDArray[np.object_]) -> NDArray[np.datetime64]:
     out = dates.copy()
     moving = days > 0
     if not moving.any():

@@ -35,7 +35,8 @@ _NEWTON_MAX_ITERATIONS = 50
 class ZeroCurves:
     """Many zero curves, keyed by (currency, date); pillars flattened (decimal rates)."""
 
-    index: pd.MultiIndex  # (currency, date) → curve number = position
+    index: pd.MultiIndex  # (currency, date) → curve number = position, sorted
+    keys: NDArray[np.int64]  # the index packed by _pack, for fast look-ups
     offsets: NDArray[np.int64]
     times: NDArray[np.float64]
     rates: NDArray[np.float64]
@@ -45,10 +46,20 @@ class ZeroCurves:
 
     def curve_ids(self, currency: object, date: object) -> NDArray[np.int64]:
         """Return the curve number for each (currency, date), −1 where there is none."""
-        keys = pd.MultiIndex.from_arrays(
-            [pd.Index(np.asarray(currency, dtype=object)), pd.DatetimeIndex(np.asarray(date, dtype="datetime64[ns]"))]
-        )
-        return self.index.get_indexer(keys).astype(np.int64)
+        return self.curve_ids_by_code(self.currency_codes(currency), date)
+
+    def currency_codes(self, currency: object) -> NDArray[np.int64]:
+        """Return each currency's position among the curves' currencies, −1 when it has none."""
+        codes = pd.Categorical(np.asarray(currency, dtype=object), categories=self.index.levels[0]).codes
+        return codes.astype(np.int64)
+
+    def curve_ids_by_code(self, code: NDArray[np.int64], date: object) -> NDArray[np.int64]:
+        """Return the curve number for each (currency code, date), −1 where there is none."""
+        wanted = _pack(code, np.asarray(date, dtype="datetime64[D]"))
+        if len(self.keys) == 0:
+            return np.full(len(wanted), -1, dtype=np.int64)
+        position = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        return np.where(self.keys[position] == wanted, position, -1).astype(np.int64)
 
     def pillars(self, curve: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Return (times, decimal zero rates) of one curve."""
@@ -61,15 +72,27 @@ class ZeroCurves:
         ``times`` is (rows,) or (rows, columns); rows whose curve is −1 get NaN.
         """
         curve = np.asarray(curve, dtype=np.int64)
-        out = np.full(np.shape(times), np.nan)
-        order = np.argsort(curve, kind="stable")
-        ids, starts = np.unique(curve[order], return_index=True)
-        for number, rows in zip(ids, np.split(order, starts[1:])):
+        times = np.asarray(times, dtype=np.float64)
+        out = np.full_like(times, np.nan)  # keeps the memory layout of ``times``
+        ordered = bool(np.all(curve[:-1] <= curve[1:]))
+        order = np.arange(len(curve)) if ordered else np.argsort(curve, kind="stable")
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(curve[order])) + 1])
+        for start, stop in zip(starts, [*starts[1:], len(order)]):
+            number = int(curve[order[start]])
             if number < 0:
                 continue
-            pillar_times, pillar_rates = self.pillars(int(number))
+            pillar_times, pillar_rates = self.pillars(number)
+            # rows sorted by curve come as slices (no copies); otherwise as index arrays
+            rows = slice(start, stop) if ordered else order[start:stop]
             out[rows] = np.interp(times[rows], pillar_times, pillar_rates)
         return out
+
+
+def _pack(currency_code: NDArray[np.integer], date: NDArray[np.datetime64]) -> NDArray[np.int64]:
+    """One sortable integer per (currency, date): the curve index is sorted by both."""
+    code = np.asarray(currency_code, dtype=np.int64)
+    packed = (code << 32) | (date.astype(np.int64) + (1 << 30))
+    return np.where(code < 0, -1, packed)
 
 
 def zero_curves(curves: pd.DataFrame) -> ZeroCurves:
@@ -80,8 +103,10 @@ def zero_curves(curves: pd.DataFrame) -> ZeroCurves:
     pillars = pd.concat([zero, _bootstrap_par(par)], ignore_index=True) if len(par) else zero
     pillars = pillars.sort_values(["currency", "date", "tenor_years"], kind="stable")
     counts = pillars.groupby(["currency", "date"], sort=True).size()
+    index = counts.index
     return ZeroCurves(
-        index=counts.index,
+        index=index,
+        keys=_pack(index.codes[0], index.get_level_values(1).to_numpy().astype("datetime64[D]")),
         offsets=np.concatenate([[0], np.cumsum(counts.to_numpy())]).astype(np.int64),
         times=pillars["tenor_years"].to_numpy(dtype=np.float64),
         rates=pillars["rate"].to_numpy(dtype=np.float64) / 100.0,

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from greenmarket.errors import ValidationError
@@ -101,13 +102,13 @@ def year_fractions(
     frequency: Any,
 ) -> NDArray[np.float64]:
     """Return element-wise year fractions when each element has its own convention."""
-    day_counts = np.asarray(day_counts, dtype=object)
+    codes, conventions = pd.factorize(np.asarray(day_counts, dtype=object).ravel())
     start, end = as_days(start), as_days(end)
     ref_start, ref_end = as_days(ref_start), as_days(ref_end)
     frequency = np.asarray(frequency, dtype=np.int64)
-    out = np.full(day_counts.shape, np.nan)
-    for convention in np.unique(day_counts):
-        rows = day_counts == convention
+    out = np.full(codes.shape, np.nan)
+    for code, convention in enumerate(conventions):
+        rows = codes == code
         out[rows] = year_fraction(
             str(convention),
             start[rows],

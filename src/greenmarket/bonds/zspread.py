@@ -30,13 +30,16 @@ Public functions:
 The solver: per batch of rows, the remaining cash flows are gathered into a padded matrix (rows
 sorted by their number of cash flows to keep the padding small); a Newton iteration runs on all rows
 together, safeguarded by a bracket [−5,000 bp, +100,000 bp] that every iterate updates and a
-bisection whenever Newton would leave it, so it cannot diverge. The price function is decreasing and
-convex in ``z``, so Newton converges in a few steps; it stops when the price error is below 1e-11
-(percent of par) or the step is below 1e-15.
+bisection whenever Newton would leave it, so it cannot diverge. Newton runs on log(price), nearly
+linear in ``z``, and converges in three price evaluations for ordinary bonds; a row stops when its
+price error is below 1e-11 (percent of par) or its Newton step is below 1e-9 (see ``solve_z``).
+Each row's arithmetic is independent of its batch, so results are bit-identical whatever the chunks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -72,9 +75,10 @@ UNPRICED_REASONS: dict[str, str] = {
 
 PRICE_TOLERANCE = 1e-11  # percent of par
 STEP_TOLERANCE = 1e-15
+NEWTON_STEP = 1e-9  # in z (decimal): 1e-5 bp
 MAX_ITERATIONS = 100
 BRACKET = (-0.5, 10.0)
-CELLS_PER_BATCH = 4_000_000  # rows × cash-flow columns per padded matrix (32 MB per float array)
+CELLS_PER_BATCH = 250_000  # rows × cash-flow columns per padded matrix: 2 MB arrays stay in cache
 
 
 def z_spreads(
@@ -92,9 +96,8 @@ def z_spreads(
         bonds[["isin", *terms]], on="isin", how="left", validate="many_to_one"
     )
     result = z_spreads_for_chunk(chunk, curves, compounding=compounding)
-    out = pd.DataFrame(
-        {"isin": prices["isin"].to_numpy(), "date": prices["date"].to_numpy(), "z_spread_bp": result["z_spread_bp"].to_numpy()}
-    )
+    out = prices[["isin", "date"]].reset_index(drop=True)
+    out["z_spread_bp"] = result["z_spread_bp"].to_numpy()
     reasons = result["unpriced"]
     out.attrs["unpriced"] = reasons[reasons != ""].value_counts().to_dict()
     return out
@@ -105,50 +108,126 @@ def z_spreads_for_chunk(
 ) -> pd.DataFrame:
     """Return ``z_spread_bp`` and ``unpriced`` for a chunk of bond-days joined with bond terms."""
     frequency = _compounding_frequency(compounding)
-    n = len(chunk)
-    reason = np.full(n, "", dtype=object)
-    z = np.full(n, np.nan)
-    if n == 0:
-        return pd.DataFrame({"z_spread_bp": z, "unpriced": reason}, index=chunk.index)
+    terms = _BondDays.of(chunk, curves)
+    z = np.full(len(chunk), np.nan)
+    dirty = chunk["clean_price"].to_numpy(dtype=np.float64)[terms.rows] + terms.accrued
+    priced = dirty > 0
+    terms.reason[terms.rows[~priced]] = "no_price"
+    spread = np.full(len(terms.rows), np.nan)
+    for batch, pricer in terms.batches(curves, priced, frequency):
+        spread[batch] = solve_z(pricer, dirty[batch])
+    z[terms.rows[priced]] = spread[priced] * 1e4
+    terms.reason[terms.rows[priced & np.isnan(spread)]] = "out_of_range"
+    return pd.DataFrame({"z_spread_bp": z, "unpriced": terms.reason}, index=chunk.index)
 
-    known = chunk["currency"].notna().to_numpy()
-    reason[~known] = "unknown_bond"
-    fixed = known & chunk["coupon_type"].isin(PRICED_COUPON_TYPES).to_numpy() & ~_flag(chunk["perpetual"])
-    reason[known & ~fixed] = "not_fixed_rate"
 
-    rows = np.flatnonzero(fixed)
-    part = chunk.iloc[rows]
-    curve = curves.curve_ids(part["currency"].to_numpy(), part["date"].to_numpy())
-    reason[rows[curve < 0]] = "no_curve"
-    rows, part, curve = rows[curve >= 0], part[curve >= 0], curve[curve >= 0]
-    if len(rows) == 0:
-        return pd.DataFrame({"z_spread_bp": z, "unpriced": reason}, index=chunk.index)
+def clean_prices_for_chunk(
+    chunk: pd.DataFrame, curves: ZeroCurves, z_spread_bp: Any, *, compounding: str = "continuous"
+) -> pd.Series:
+    """Return the clean price (percent of par) at which each bond-day has the given Z-spread.
 
-    bond_codes, first = _bonds_of(part)
-    terms = part.iloc[first]
-    schedules = build_schedules(
-        terms["issue_date"].to_numpy(),
-        terms["maturity_date"].to_numpy(),
-        terms["coupon_rate"].to_numpy(dtype=np.float64),
-        terms["coupon_frequency"].to_numpy(dtype=np.int64),
-        terms["day_count"].to_numpy(dtype=object),
-    )
-    settle = settlement_dates(
-        part["date"].to_numpy(),
-        part["settlement_days"].to_numpy(dtype=np.int64),
-        calendar_codes(part["currency"].to_numpy(), part["calendar"].to_numpy() if "calendar" in part else None),
-    )
-    accrued = accrued_at(schedules, bond_codes, settle)
-    outstanding = ~np.isnan(accrued)
-    reason[rows[~outstanding]] = "not_outstanding"
-    dirty = part["clean_price"].to_numpy(dtype=np.float64) + accrued
-    priced = outstanding & (dirty > 0)
-    reason[rows[outstanding & ~priced]] = "no_price"
+    The inverse of :func:`z_spreads_for_chunk` (same chunk columns except ``clean_price``): used to
+    build test universes and benchmarks whose Z-spreads are known. NaN where a row cannot be priced.
+    """
+    frequency = _compounding_frequency(compounding)
+    terms = _BondDays.of(chunk, curves)
+    spread = np.asarray(z_spread_bp, dtype=np.float64)[terms.rows] / 1e4
+    dirty = np.full(len(terms.rows), np.nan)
+    for batch, pricer in terms.batches(curves, np.ones(len(terms.rows), dtype=bool), frequency):
+        dirty[batch] = pricer.value(spread[batch])[0]
+    out = np.full(len(chunk), np.nan)
+    out[terms.rows] = dirty - terms.accrued
+    return pd.Series(out, index=chunk.index, name="clean_price")
 
-    spread = _solve_rows(schedules, curves, bond_codes[priced], settle[priced], curve[priced], dirty[priced], frequency)
-    z[rows[priced]] = spread * 1e4
-    reason[rows[priced][np.isnan(spread)]] = "out_of_range"
-    return pd.DataFrame({"z_spread_bp": z, "unpriced": reason}, index=chunk.index)
+
+@dataclass
+class _BondDays:
+    """The rows of a chunk that can be priced, with their schedules, settlement and accrued interest."""
+
+    rows: NDArray[np.int64]  # positions in the chunk
+    reason: NDArray[np.object_]  # per chunk row: "" or why it cannot be priced
+    schedules: Schedules
+    bond: NDArray[np.int64]
+    settle: NDArray[np.datetime64]
+    curve: NDArray[np.int64]
+    accrued: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, chunk: pd.DataFrame, curves: ZeroCurves) -> _BondDays:
+        reason = np.full(len(chunk), "", dtype=object)
+        bond_of_row, first = _bonds_of(chunk)
+        terms = chunk.iloc[first]  # one row per ISIN: bond-level work is done once per bond
+        known = terms["currency"].notna().to_numpy()
+        fixed = known & terms["coupon_type"].isin(PRICED_COUPON_TYPES).to_numpy() & ~_flag(terms["perpetual"])
+        reason[~known[bond_of_row]] = "unknown_bond"
+        reason[(known & ~fixed)[bond_of_row]] = "not_fixed_rate"
+
+        terms = terms[fixed]
+        number = np.cumsum(fixed) - 1  # bond number among the fixed-rate bonds
+        rows = np.flatnonzero(fixed[bond_of_row])
+        bond = number[bond_of_row[rows]]
+        dates = chunk["date"].to_numpy().astype("datetime64[D]")[rows]
+        currency = terms["currency"].to_numpy(dtype=object)
+        curve = curves.curve_ids_by_code(curves.currency_codes(currency)[bond], dates)
+        reason[rows[curve < 0]] = "no_curve"
+        found = curve >= 0
+        rows, bond, dates, curve = rows[found], bond[found], dates[found], curve[found]
+
+        schedules = build_schedules(
+            terms["issue_date"].to_numpy(),
+            terms["maturity_date"].to_numpy(),
+            terms["coupon_rate"].to_numpy(dtype=np.float64),
+            terms["coupon_frequency"].to_numpy(dtype=np.int64),
+            terms["day_count"].to_numpy(dtype=object),
+        )
+        calendars = calendar_codes(currency, terms["calendar"].to_numpy(dtype=object) if "calendar" in terms else None)
+        settle = settlement_dates(dates, terms["settlement_days"].to_numpy(dtype=np.int64)[bond], calendars[bond])
+        accrued = accrued_at(schedules, bond, settle)
+        outstanding = ~np.isnan(accrued)
+        reason[rows[~outstanding]] = "not_outstanding"
+        keep = outstanding
+        return cls(rows[keep], reason, schedules, bond[keep], settle[keep], curve[keep], accrued[keep])
+
+    def batches(
+        self, curves: ZeroCurves, wanted: NDArray[np.bool_], frequency: int
+    ) -> Iterator[tuple[NDArray[np.int64], Pricer]]:
+        """Yield (row numbers, pricer of their remaining cash flows) in padded batches.
+
+        Rows are grouped by width class (their number of cash flows, rounded up to a multiple of 8
+        above 8) so that padding stays small, and sorted by curve within a class so that each curve
+        is interpolated once per batch on a contiguous slice; a batch holds at most
+        ``CELLS_PER_BATCH`` cells (small enough to stay in cache).
+        """
+        position, remaining = locate(self.schedules, self.bond, self.settle)
+        width = np.where(remaining <= 8, remaining, (remaining + 7) // 8 * 8)
+        order = np.flatnonzero(wanted & (remaining > 0))
+        order = order[np.lexsort((self.curve[order], width[order]))]
+        runs = np.split(order, np.flatnonzero(np.diff(width[order])) + 1)
+        for run in runs:
+            if run.size == 0:
+                continue
+            step = max(1, CELLS_PER_BATCH // int(width[run[0]]))
+            for start in range(0, run.size, step):
+                batch = run[start : start + step]
+                yield batch, self._pricer(batch, position, remaining, curves, frequency)
+
+    def _pricer(
+        self,
+        batch: NDArray[np.int64],
+        position: NDArray[np.int64],
+        remaining: NDArray[np.int64],
+        curves: ZeroCurves,
+        frequency: int,
+    ) -> Pricer:
+        # built column-major (cash flows × rows, then transposed): see Pricer
+        column = np.arange(int(remaining[batch].max()))[:, None]
+        present = column < remaining[batch][None, :]
+        flat = np.where(present, position[batch][None, :] + column, 0)
+        cash = np.where(present, self.schedules.amount[flat], 0.0).T
+        # padding cells have zero cash, so their (meaningless, finite) times add exactly zero
+        days = (self.schedules.payment[flat] - self.settle[batch][None, :]).astype(np.int64)
+        times = (days / 365.0).T
+        return Pricer(cash, times, curves.zero_rates(self.curve[batch], times), frequency)
 
 
 def _compounding_frequency(compounding: str) -> int:
@@ -171,60 +250,24 @@ def _bonds_of(part: pd.DataFrame) -> tuple[NDArray[np.int64], NDArray[np.int64]]
     return codes.astype(np.int64), first
 
 
-def _solve_rows(
-    schedules: Schedules,
-    curves: ZeroCurves,
-    bond: NDArray[np.int64],
-    settle: NDArray[np.datetime64],
-    curve: NDArray[np.int64],
-    dirty: NDArray[np.float64],
-    frequency: int,
-) -> NDArray[np.float64]:
-    """Gather each row's remaining cash flows in padded batches and solve for z (decimal)."""
-    position, remaining = locate(schedules, bond, settle)
-    out = np.full(len(bond), np.nan)
-    order = np.argsort(remaining, kind="stable")
-    sorted_remaining = np.maximum(remaining[order], 1)
-    start = 0
-    while start < len(order):
-        # the widest row of a batch is its last (rows are sorted): rows × width ≤ CELLS_PER_BATCH
-        cells = np.arange(1, len(order) - start + 1) * sorted_remaining[start:]
-        stop = start + max(1, int(np.searchsorted(cells, CELLS_PER_BATCH, side="right")))
-        batch = order[start:stop]
-        width = int(remaining[batch].max())
-        column = np.arange(width)
-        present = column[None, :] < remaining[batch, None]
-        flat = np.where(present, position[batch, None] + column[None, :], 0)
-        cash = np.where(present, schedules.amount[flat], 0.0)
-        days = (schedules.payment[flat] - settle[batch, None]).astype(np.int64)
-        times = np.where(present, days / 365.0, 0.0)
-        rates = curves.zero_rates(curve[batch], times)
-        out[batch] = solve_z(cash, times, rates, dirty[batch], frequency)
-        start = stop
-    return out
+def solve_z(pricer: Pricer, dirty: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return z (decimal) per row such that the pricer's value at z equals ``dirty``.
 
-
-def solve_z(
-    cash: NDArray[np.float64],
-    times: NDArray[np.float64],
-    rates: NDArray[np.float64],
-    dirty: NDArray[np.float64],
-    frequency: int = 0,
-) -> NDArray[np.float64]:
-    """Return z (decimal) per row such that Σ cash·DF(rates + z, times) = dirty (NaN if out of range).
-
-    ``cash``, ``times`` (years) and ``rates`` (continuously compounded, decimal) are (rows, columns)
-    matrices padded with zero cash; ``frequency`` 0 = continuous spread, else compounding per year.
+    Newton on log(price) − log(dirty), which is almost linear in z (its slope is minus the
+    Macaulay-like duration), started at z = 0 and safeguarded: every iterate narrows the row's
+    bracket (the price falls as z rises) and a step that would leave it becomes a bisection. A row
+    stops when its price error is below ``PRICE_TOLERANCE`` or when a Newton step is below
+    ``NEWTON_STEP`` (the step is then taken: quadratic convergence leaves an error of order
+    step² · T, below 1e-14). A root outside ``BRACKET`` leaves the row pinned to the edge: NaN.
     """
     rows = len(dirty)
-    lower = np.full(rows, BRACKET[0])
-    upper = np.full(rows, BRACKET[1])
-    pricer = _Pricer(cash, times, rates, frequency)
-    in_range = (pricer.value(lower)[0] >= dirty) & (pricer.value(upper)[0] <= dirty)
-    z = np.where(in_range, 0.0, np.nan)
-    active = np.flatnonzero(in_range)
-    work = pricer
-    work_rows = np.arange(rows)
+    lower, upper = np.full(rows, BRACKET[0]), np.full(rows, BRACKET[1])
+    tolerance = PRICE_TOLERANCE * np.maximum(1.0, np.abs(dirty) / 100.0)
+    log_dirty = np.log(dirty)
+    z = np.zeros(rows)
+    solved = np.zeros(rows, dtype=bool)
+    active = np.arange(rows)
+    work, work_rows = pricer, active
     for _ in range(MAX_ITERATIONS):
         if active.size == 0:
             break
@@ -232,21 +275,35 @@ def solve_z(
             work, work_rows = pricer.subset(active), active
         local = np.searchsorted(work_rows, active)
         price, slope = work.value(z[work_rows])
-        error = price[local] - dirty[active]
-        z_active = z[active]
-        lower[active] = np.where(error > 0, z_active, lower[active])
-        upper[active] = np.where(error <= 0, z_active, upper[active])
-        newton = z_active - error / slope[local]
+        price, slope = price[local], slope[local]
+        error = price - dirty[active]
+        current = z[active]
+        lower[active] = np.where(error > 0, current, lower[active])
+        upper[active] = np.where(error <= 0, current, upper[active])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = current - (np.log(price) - log_dirty[active]) * price / slope
         inside = (newton > lower[active]) & (newton < upper[active])
         candidate = np.where(inside, newton, 0.5 * (lower[active] + upper[active]))
-        done = (np.abs(error) <= PRICE_TOLERANCE) | (np.abs(candidate - z_active) <= STEP_TOLERANCE)
-        z[active] = np.where(done & (np.abs(error) <= PRICE_TOLERANCE), z_active, candidate)
-        active = active[~done]
-    return z
+        converged = np.abs(error) <= tolerance[active]
+        small_step = ~converged & inside & (np.abs(newton - current) <= NEWTON_STEP)
+        # bisection below float resolution: the root is outside the bracket (or the price cannot
+        # be matched to 1e-8 relative, never seen near par)
+        stalled = ~converged & ~small_step & (np.abs(candidate - current) <= STEP_TOLERANCE)
+        z[active[small_step]] = newton[small_step]
+        solved[active[converged | small_step]] = True
+        solved[active[stalled]] = np.abs(error[stalled]) <= 1e-8 * np.abs(dirty[active[stalled]])
+        moving = ~(converged | small_step | stalled)
+        z[active[moving]] = candidate[moving]
+        active = active[moving]
+    return np.where(solved, z, np.nan)
 
 
-class _Pricer:
-    """Price and its derivative in z for a matrix of cash flows (rows of one batch)."""
+class Pricer:
+    """Price and its derivative in z for a matrix of cash flows (rows of one batch).
+
+    ``cash``, ``times`` (years) and ``rates`` (continuously compounded, decimal) are (rows, columns)
+    matrices padded with zero cash; ``frequency`` 0 = continuous spread, else compounding per year.
+    """
 
     def __init__(self, cash: Any, times: Any, rates: Any, frequency: int) -> None:
         # column-major, so that each row sums its cash flows left to right (see _row_sums)
@@ -259,8 +316,13 @@ class _Pricer:
             self.weights = np.asfortranarray(cash)
             self.compounded = np.asfortranarray(frequency * np.expm1(rates / frequency))
 
-    def subset(self, rows: NDArray[np.int64]) -> _Pricer:
-        other = object.__new__(_Pricer)
+    def _scratch(self) -> NDArray[np.float64]:
+        if getattr(self, "scratch", None) is None or self.scratch.shape != self.times.shape:
+            self.scratch = np.empty_like(self.times)
+        return self.scratch
+
+    def subset(self, rows: NDArray[np.int64]) -> Pricer:
+        other = object.__new__(Pricer)
         other.times, other.frequency = np.asfortranarray(self.times[rows]), self.frequency
         other.weights = np.asfortranarray(self.weights[rows])
         if self.frequency:
@@ -268,9 +330,17 @@ class _Pricer:
         return other
 
     def value(self, z: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Return (price, d price / d z) per row at spreads ``z``."""
         if self.frequency == 0:
-            discounted = self.weights * np.exp(-z[:, None] * self.times)
-            return _row_sums(discounted), -_row_sums(discounted * self.times)
+            # in place in one scratch matrix: fewer passes over memory than temporaries
+            discounted = np.multiply(self.times, -z[:, None], out=self._scratch())
+            if z.any():  # the first Newton step starts at z = 0, where exp is 1
+                np.exp(discounted, out=discounted)
+                np.multiply(discounted, self.weights, out=discounted)
+            else:
+                discounted[...] = self.weights
+            price = _row_sums(discounted)
+            return price, -_row_sums(np.multiply(discounted, self.times, out=discounted))
         n = self.frequency
         base = 1.0 + (self.compounded + z[:, None]) / n
         discounted = self.weights * np.exp(-n * self.times * np.log(base))
