@@ -39,27 +39,27 @@ def test_the_cap_rounds_down_to_whole_credits():
 
 def test_retirements_up_to_the_cap_are_executed_and_linked_by_isin():
     terms = bond()
-    ledger = InMemoryLedger({("P-SETOBANK", "JCR-7", "2023"): 500})
+    ledger = InMemoryLedger({("minato-bank", "JCR-7", "2023"): 500})
     first = retire_for_bond(terms, ledger, quantity=150, project="JCR-7", vintage="2023", reporting_year=2024)
     second = retire_for_bond(terms, ledger, quantity=50, project="JCR-7", vintage="2023", reporting_year=2024)
     assert terms.isin in first.claim and first.purpose == OFFSET_PURPOSE
-    assert first.beneficiary == terms.beneficiary and first.participant == "P-SETOBANK"
+    assert first.beneficiary == terms.beneficiary and first.participant == "minato-bank"
     assert [r.retirement_id for r in retired_for(terms, ledger)] == [first.retirement_id, second.retirement_id]
     with pytest.raises(OffsetCapExceeded) as caught:
         retire_for_bond(terms, ledger, quantity=1, project="JCR-7", vintage="2023", reporting_year=2024)
     assert caught.value.details["already_retired"] == 200 and caught.value.details["cap"] == 200
-    assert ledger.holdings[("P-SETOBANK", "JCR-7", "2023")] == 300  # the refused request retired nothing
+    assert ledger.holdings[("minato-bank", "JCR-7", "2023")] == 300  # the refused request retired nothing
 
 
 def test_a_single_request_over_the_cap_is_refused():
-    ledger = InMemoryLedger({("P-SETOBANK", "JCR-7", "2023"): 500})
+    ledger = InMemoryLedger({("minato-bank", "JCR-7", "2023"): 500})
     with pytest.raises(OffsetCapExceeded):
         retire_for_bond(bond(), ledger, quantity=201, project="JCR-7", vintage="2023", reporting_year=2024)
     assert ledger.retirements == []
 
 
 def test_other_bonds_retirements_do_not_use_this_bonds_cap():
-    ledger = InMemoryLedger({("P-SETOBANK", "JCR-7", "2023"): 1000})
+    ledger = InMemoryLedger({("minato-bank", "JCR-7", "2023"): 1000})
     other = bond(isin="JP90000OFS27")
     retire_for_bond(other, ledger, quantity=200, project="JCR-7", vintage="2023", reporting_year=2024)
     retire_for_bond(bond(), ledger, quantity=200, project="JCR-7", vintage="2023", reporting_year=2024)
@@ -80,7 +80,7 @@ def test_invalid_terms_are_refused(changes, field):
 
 def test_the_cap_is_checked_again_inside_the_retirement():
     terms = bond()
-    key = ("P-SETOBANK", "JCR-7", "2023")
+    key = ("minato-bank", "JCR-7", "2023")
 
     class Racing(InMemoryLedger):
         """A concurrent retirement of 150 for the bond lands between the early check and this one."""
@@ -103,5 +103,5 @@ def _linked(terms: OffsetLinkedBond, quantity: int):
 
     from greenmarket.frameworks.credits import Retirement
 
-    return Retirement("C1", "P-SETOBANK", quantity, "JCR-7", "2023", terms.beneficiary, OFFSET_PURPOSE,
+    return Retirement("C1", "minato-bank", quantity, "JCR-7", "2023", terms.beneficiary, OFFSET_PURPOSE,
                       terms.claim_text(), 2024, T0)

@@ -38,7 +38,7 @@ def registry(sqlite_url):
         c, id=PROJECT, program="JCREDIT", name="森林吸収 / Forest sink", country="JP", category="forestry",
         methodology="FO-001", verifier="Japan Quality Assurance Organization", verifier_accreditation="iso14065"))
     holding = {}
-    for participant, kind in (("P-SETOUCHI", "corporate"), ("P-SETOBANK", "financial_institution")):
+    for participant, kind in (("P-SETOUCHI", "corporate"), ("minato-bank", "financial_institution")):
         run(lambda c, p=participant, k=kind: ledger.register_participant(c, id=p, name=p, type=k, kyc_state="verified"))
         for account_kind in ("holding", "retirement"):
             account = run(lambda c, p=participant, k=account_kind: ledger.open_account(c, p, k))
@@ -80,8 +80,8 @@ def test_claims_are_checked_against_the_registrys_retirements(registry):
 
 def test_an_offset_linked_bond_retires_in_the_registry_within_its_cap(registry):
     service, run, holding = registry
-    bond = load_offset_bond(SAMPLE)  # cap 200 credits, procured by P-SETOBANK
-    registry_ledger = RegistryLedger(service, actor="P-SETOBANK")
+    bond = load_offset_bond(SAMPLE)  # cap 200 credits, procured by minato-bank
+    registry_ledger = RegistryLedger(service, actor="minato-bank")
     done = retire_for_bond(bond, registry_ledger, quantity=120, project=PROJECT, vintage="2023", reporting_year=2024)
     assert done.quantity == 120 and bond.isin in done.claim and done.beneficiary == bond.beneficiary
     with pytest.raises(OffsetCapExceeded):
@@ -97,8 +97,8 @@ def test_an_offset_linked_bond_retires_in_the_registry_within_its_cap(registry):
 def test_the_in_transaction_check_undoes_the_retirement(registry):
     service, run, holding = registry
     bond = load_offset_bond(SAMPLE)
-    registry_ledger = RegistryLedger(service, actor="P-SETOBANK")
-    before = registry_ledger.retirements_of("P-SETOBANK")
+    registry_ledger = RegistryLedger(service, actor="minato-bank")
+    before = registry_ledger.retirements_of("minato-bank")
 
     def refuse(retirements):
         assert sum(r.quantity for r in retirements) == 150  # the new retirement is visible here
@@ -106,7 +106,7 @@ def test_the_in_transaction_check_undoes_the_retirement(registry):
 
     with pytest.raises(OffsetCapExceeded):
         registry_ledger.retire(_request(bond, 150), check=refuse)
-    assert registry_ledger.retirements_of("P-SETOBANK") == before
+    assert registry_ledger.retirements_of("minato-bank") == before
 
 
 def _request(bond, quantity):
@@ -115,3 +115,20 @@ def _request(bond, quantity):
     return RetirementRequest(participant=bond.procuring_participant, quantity=quantity, project=PROJECT,
                              vintage="2023", beneficiary=bond.beneficiary, purpose="voluntary_offset",
                              claim=bond.claim_text(), reporting_year=2024)
+
+
+def test_offset_commands_use_the_configured_registry(registry, sqlite_url, monkeypatch):
+    from typer.testing import CliRunner
+
+    from greenmarket.frameworks.cli import app
+
+    monkeypatch.setenv("GREENMARKET_DATABASE_URL", sqlite_url)
+    runner = CliRunner()
+    done = runner.invoke(app, ["offset", "retire", str(SAMPLE), "--quantity", "150", "--project", PROJECT,
+                               "--vintage", "2023", "--reporting-year", "2024"])
+    assert done.exit_code == 0, done.output
+    status = runner.invoke(app, ["offset", "status", str(SAMPLE)])
+    assert '"retired": 150' in status.output and '"headroom": 50' in status.output
+    refused = runner.invoke(app, ["offset", "retire", str(SAMPLE), "--quantity", "51", "--project", PROJECT,
+                                  "--vintage", "2023", "--reporting-year", "2024"])
+    assert isinstance(refused.exception, OffsetCapExceeded)

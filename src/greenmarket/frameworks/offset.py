@@ -29,6 +29,11 @@ from greenmarket.frameworks.documents import read_document, reject, schema_probl
 OFFSET_PURPOSE = "voluntary_offset"  # the registry's purpose for a voluntary offset claim
 
 
+def _plain(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros (600000, 0.2)."""
+    return format(value.normalize(), "f")
+
+
 class OffsetCapExceeded(Conflict):
     """A retirement would take the bond's offset past the cap its terms set."""
 
@@ -77,9 +82,8 @@ class OffsetLinkedBond:
 
     def claim_text(self) -> str:
         """The retirement's use claim for this bond."""
-        rate = (self.offset_cap_rate * 100).normalize()
         return (f"{self.claim_prefix}issued by {self.issuer} "
-                f"(up to {rate:f} % of {self.issue_amount:f} {self.currency}) / "
+                f"(up to {_plain(self.offset_cap_rate * 100)} % of {_plain(self.issue_amount)} {self.currency}) / "
                 f"カーボンオフセット型債券 {self.isin} による相殺")
 
     def is_linked(self, retirement: Retirement) -> bool:
@@ -98,8 +102,8 @@ def check_within_cap(bond: OffsetLinkedBond, already: int, quantity: int) -> Non
     if already + quantity > bond.max_credits:
         raise OffsetCapExceeded(
             f"bond {bond.isin}: {quantity} more credits would make {already + quantity}, over the cap of "
-            f"{bond.max_credits} ({bond.offset_cap_rate * 100:f} % of {bond.issue_amount:f} {bond.currency} "
-            f"at {bond.credit_price:f} {bond.currency}/t)",
+            f"{bond.max_credits} ({_plain(bond.offset_cap_rate * 100)} % of {_plain(bond.issue_amount)} {bond.currency} "
+            f"at {_plain(bond.credit_price)} {bond.currency}/t)",
             field="quantity", isin=bond.isin, already_retired=already, requested=quantity, cap=bond.max_credits,
         )
 
@@ -146,9 +150,9 @@ def summary(bond: OffsetLinkedBond, retirements: Sequence[Retirement]) -> dict[s
     retired = sum(r.quantity for r in retirements)
     return {
         "isin": bond.isin, "issuer": bond.issuer, "underwriter": bond.underwriter, "beneficiary": bond.beneficiary,
-        "currency": bond.currency, "issue_amount": str(bond.issue_amount),
-        "offset_cap_rate": str(bond.offset_cap_rate), "cap_amount": str(bond.cap_amount),
-        "credit_price": str(bond.credit_price), "max_credits": bond.max_credits,
+        "currency": bond.currency, "issue_amount": _plain(bond.issue_amount),
+        "offset_cap_rate": _plain(bond.offset_cap_rate), "cap_amount": _plain(bond.cap_amount),
+        "credit_price": _plain(bond.credit_price), "max_credits": bond.max_credits,
         "retired": retired, "headroom": bond.max_credits - retired,
         "retirements": [{"retirement_id": r.retirement_id, "quantity": r.quantity, "project": r.project,
                          "vintage": r.vintage, "reporting_year": r.year, "retired_at": r.retired_at.isoformat()}
