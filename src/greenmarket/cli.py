@@ -39,6 +39,8 @@ app.add_typer(registry_cli.users_app, name="users")
 
 from greenmarket.integrity import log_cli  # noqa: E402
 app.add_typer(log_cli.app, name="log")
+from greenmarket.integrity import bridge_cli  # noqa: E402
+app.add_typer(bridge_cli.app, name="bridge")
 from greenmarket.exchange import cli as exchange_cli  # noqa: E402
 app.add_typer(exchange_cli.app, name="auction")
 
