@@ -132,3 +132,25 @@ def test_offset_commands_use_the_configured_registry(registry, sqlite_url, monke
     refused = runner.invoke(app, ["offset", "retire", str(SAMPLE), "--quantity", "51", "--project", PROJECT,
                                   "--vintage", "2023", "--reporting-year", "2024"])
     assert isinstance(refused.exception, OffsetCapExceeded)
+
+
+def test_api_checks_claims_against_the_servers_registry(registry):
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from greenmarket.api.problems import install_problem_handlers
+    from greenmarket.frameworks.api import router
+
+    service, run, holding = registry
+    _retire(run, holding["P-SETOUCHI"], 120, ISSUER)
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(router)
+    app.state.db, app.state.clock = service.db, service.clock
+    raw = complete_framework()
+    raw["carbon_credits"]["registry_participant"] = "P-SETOUCHI"
+    raw["carbon_credits"]["claimed_retirements"] = [
+        {"reporting_year": 2025, "quantity": 150, "project": PROJECT, "vintage": 2023, "beneficiary": ISSUER}]
+    body = TestClient(app).post("/v1/frameworks/assess?registry=true", json=raw).json()
+    [claim] = body["carbon_credit_claims"]
+    assert claim["status"] == "quantity_short" and claim["found_quantity"] == 120

@@ -1,6 +1,7 @@
 """Frameworks REST API: the checklists, and assessment of an issuer framework posted as JSON.
 
-Both are public computations over public documents: no token is needed. An invalid framework answers
+Both are public computations over public documents (and, on request, the registry's public
+retirements): no token is needed. An invalid framework answers
 422 with every problem (``problems: [{path, message}]``) in the problem details.
 """
 
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from greenmarket.frameworks.assessment import assess
 from greenmarket.frameworks.checklist import CHECKLIST_IDS, load_checklist
 from greenmarket.frameworks.framework import parse_framework
+from greenmarket.frameworks.registry_ledger import RegistryLedger
 from greenmarket.frameworks.report import assessment_html, assessment_markdown
+from greenmarket.registry.service import RegistryService
 
 router = APIRouter(prefix="/v1/frameworks", tags=["frameworks"])
 
@@ -44,11 +47,21 @@ def get_checklist(checklist_id: str) -> dict[str, Any]:
 
 @router.post("/assess")
 def assess_framework(
+    request: Request,
     framework: dict[str, Any] = Body(..., description="An issuer framework (issuer_framework.schema.json)."),
     format: Literal["json", "md", "html"] = Query("json"),
+    registry: bool = Query(False, description="Check claimed retirements against this server's registry."),
 ) -> Response:
-    """Assess a posted issuer framework: per item met / partly met / not met / not applicable."""
-    assessment = assess(parse_framework(framework, source="request body"))
+    """Assess a posted issuer framework: per item met / partly met / not met / not applicable.
+
+    With ``registry=true`` the plan's claimed retirements are checked against the registry's
+    retirements, which are public (IOSCO GP 21).
+    """
+    ledger = None
+    if registry:
+        service = RegistryService(request.app.state.db, request.app.state.clock)
+        ledger = RegistryLedger(service, actor="api:frameworks")
+    assessment = assess(parse_framework(framework, source="request body"), ledger=ledger)
     if format == "md":
         return PlainTextResponse(assessment_markdown(assessment), media_type="text/markdown; charset=utf-8")
     if format == "html":
