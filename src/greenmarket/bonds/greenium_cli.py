@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from greenmarket.bonds.matching import MatchingRules
-from greenmarket.bonds.pipeline import PipelineOptions, PipelineResult, run
-from greenmarket.bonds.price_stream import estimated_rows, prices_path
-from greenmarket.bonds.screening import ScreeningCriteria, parse_list, parse_years
-from greenmarket.bonds.synthetic import UniverseSpec, build_universe, write_universe
 from greenmarket.errors import ValidationError
+
+if TYPE_CHECKING:
+    from greenmarket.bonds.pipeline import PipelineOptions, PipelineResult
+
+# The analysis modules (pandas, scipy, statsmodels, matplotlib, pyarrow) are imported inside the
+# commands, so that registering this group does not slow down every other ``greenmarket`` command.
 
 app = typer.Typer(help="Greenium analysis (seed 003). グリーニアム分析。", no_args_is_help=True)
 
@@ -77,6 +78,10 @@ def run_command(
 
     スクリーニング、マッチング、日次グリーニアムと統計を計算し、表とレポートを出力します。
     """
+    from greenmarket.bonds.matching import MatchingRules
+    from greenmarket.bonds.pipeline import PipelineOptions
+    from greenmarket.bonds.screening import ScreeningCriteria, parse_list, parse_years
+
     options = PipelineOptions(
         screening=ScreeningCriteria(
             esg_types=parse_list(esg_types),
@@ -108,6 +113,9 @@ def run_command(
 def _run_with_progress(
     data: Path, out: Path, options: PipelineOptions, dask: str | None, report: bool, console: Console
 ) -> PipelineResult:
+    from greenmarket.bonds.pipeline import run
+    from greenmarket.bonds.price_stream import estimated_rows, prices_path
+
     render = None
     if report:
         from greenmarket.bonds.report import write_report
@@ -178,6 +186,8 @@ def generate_command(
     prices_format: str = typer.Option("csv", "--prices-format", help="csv or parquet"),
 ) -> None:
     """Write a synthetic universe with a known greenium. 既知のグリーニアムを持つ合成データを生成します。"""
+    from greenmarket.bonds.synthetic import UniverseSpec, build_universe, write_universe
+
     spec = UniverseSpec(
         seed=seed,
         issuers_per_currency=issuers,

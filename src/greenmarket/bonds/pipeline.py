@@ -133,7 +133,6 @@ class Spill:
     paths: list[Path]
     partitions: int
     last_price_date: pd.Series
-    rows_per_isin: pd.Series
     unknown_rows: int
     rows_read: int
 
@@ -180,13 +179,12 @@ def spill_prices(
                     writers[number].write_table(table.slice(start, stop - start))
             if advance is not None:
                 advance("read", float(table.num_rows))
-    combined = pd.concat(stats, ignore_index=True) if stats else pd.DataFrame(columns=["isin", "last", "rows"])
-    grouped = combined.groupby("isin").agg(last=("last", "max"), rows=("rows", "sum"))
+    combined = pd.concat(stats, ignore_index=True) if stats else pd.DataFrame(columns=["isin", "last"])
+    grouped = combined.groupby("isin").agg(last=("last", "max"))
     return Spill(
         paths=[path for path in paths if path.exists()],
         partitions=partitions,
         last_price_date=pd.to_datetime(grouped["last"]),
-        rows_per_isin=grouped["rows"].astype(np.int64),
         unknown_rows=unknown,
         rows_read=rows_read,
     )
@@ -201,12 +199,11 @@ def _in_window(table: pa.Table, options: PipelineOptions) -> pa.Table:
 
 
 def _bond_stats(table: pa.Table) -> pd.DataFrame:
-    grouped = table.group_by("isin").aggregate([("date", "max"), ("date", "count")])
+    grouped = table.group_by("isin").aggregate([("date", "max")])
     return pd.DataFrame(
         {
             "isin": grouped["isin"].to_numpy(zero_copy_only=False),
             "last": grouped["date_max"].to_numpy(zero_copy_only=False),
-            "rows": grouped["date_count"].to_numpy(zero_copy_only=False),
         }
     )
 

@@ -18,7 +18,6 @@ mailed or archived.
 from __future__ import annotations
 
 import base64
-import io
 from importlib import resources
 from pathlib import Path
 from typing import Any
