@@ -8,9 +8,6 @@ from pathlib import Path
 
 import typer
 
-from greenmarket.registry.service import RegistryService
-from greenmarket.storage.db import Database
-
 from greenmarket.frameworks.allocation import load_allocations
 from greenmarket.frameworks.assessment import assess
 from greenmarket.frameworks.checklist import load_checklists
@@ -26,6 +23,8 @@ from greenmarket.frameworks.report import (
     impact_html,
     impact_markdown,
 )
+from greenmarket.registry.service import RegistryService
+from greenmarket.storage.db import Database
 
 app = typer.Typer(
     help="GBP / CTFH framework alignment and issuer reports. GBP・CTFH 適合性評価と発行体レポート。",
