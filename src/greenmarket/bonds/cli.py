@@ -32,10 +32,9 @@ def zspread_command(
 ) -> None:
     """Compute the Z-spread of every price row. 各価格行のZスプレッドを計算します。
 
-    Rows that cannot be priced (no curve on the date, floating or perpetual bond, not outstanding)
-    are written with an empty z_spread_bp and counted by reason.
-    """
-    console = Console(stderr=True)
+    Rows that cannot be priced (no curve on the date, floating or perpetual bond, not outstanding) are written with an empty z_spread_bp and counted by reason. 価格計算できない行は空欄とし、理由ごとに件数を表示します。
+    """  # noqa: E501 (one paragraph for the help screen)
+    console = Console(stderr=True, soft_wrap=True)
     bond_frame, price_frame = load_bonds(bonds), load_prices(prices)
     curve_set = zero_curves(load_curves(curves))
     terms = [c for c in (*CHUNK_TERMS, "calendar") if c in bond_frame.columns]

@@ -50,8 +50,7 @@ class ZeroCurves:
 
     def currency_codes(self, currency: object) -> NDArray[np.int64]:
         """Return each currency's position among the curves' currencies, −1 when it has none."""
-        codes = pd.Categorical(np.asarray(currency, dtype=object), categories=self.index.levels[0]).codes
-        return codes.astype(np.int64)
+        return self.index.levels[0].get_indexer(np.asarray(currency, dtype=object)).astype(np.int64)
 
     def curve_ids_by_code(self, code: NDArray[np.int64], date: object) -> NDArray[np.int64]:
         """Return the curve number for each (currency code, date), −1 where there is none."""
