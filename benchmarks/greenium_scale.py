@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-DAYS_PER_BOND = 700  # average priced business days of a bond over the 3.5-year window
+DAYS_PER_BOND = 600  # average priced business days of a bond in the generated window (measured)
 
 
 def generate(folder: Path, bond_days: int, seed: int) -> dict[str, object]:

@@ -107,7 +107,7 @@ def _frames(out: Path) -> dict[str, pd.DataFrame]:
 def test_results_do_not_depend_on_partitioning(universe: Path, analysed: tuple[Path, PipelineResult], tmp_path: Path) -> None:
     out, _ = analysed
     small = tmp_path / "small"
-    result = run(universe, small, PipelineOptions(bootstrap_resamples=500, partition_rows=1000))
+    result = run(universe, small, PipelineOptions(bootstrap_resamples=500, partition_rows=3000))
     assert result.summary["partitions"] > 3  # more partitions than issuers: some stay empty
     one, many = _frames(out), _frames(small)
     assert one.keys() == many.keys()
@@ -160,7 +160,7 @@ def test_a_bad_price_row_is_named_and_nothing_is_written(universe: Path, tmp_pat
 def test_cli_generate_and_run_write_the_report(tmp_path: Path) -> None:
     runner = CliRunner()
     data, out = tmp_path / "data", tmp_path / "out"
-    generated = runner.invoke(app, ["greenium", "generate", "--out", str(data), "--seed", "3", "--issuers", "2",
+    generated = runner.invoke(app, ["greenium", "generate", "--out", str(data), "--seed", "3", "--issuers", "1",
                                     "--prices-format", "parquet"])
     assert generated.exit_code == 0, generated.output
     assert (data / "prices.parquet").exists() and (data / "truth.json").exists()

@@ -61,6 +61,9 @@ def run_command(
     min_pricing_sources: int = typer.Option(2, "--min-pricing-sources", help="liquidity: dealers quoting (strict tier)"),
     price_recency_days: int = typer.Option(31, "--price-recency-days", help="a recent evaluated price is this recent"),
     as_of: str | None = typer.Option(None, "--as-of", help="date for price recency (default: latest price date)"),
+    exclude_duplicates: bool = typer.Option(
+        True, "--exclude-duplicates/--keep-duplicates", help="drop duplicate issues (same issuer, maturity, coupon)"
+    ),
     maturity_months: int = typer.Option(6, "--maturity-months", help="matching: maturity window in months"),
     min_score: int = typer.Option(0, "--min-score", help="matching: minimum score of a pair (0-9)"),
     min_days: int = typer.Option(20, "--min-days", help="data cleansing: minimum days with both Z-spreads"),
@@ -94,6 +97,7 @@ def run_command(
             min_pricing_sources=min_pricing_sources,
             price_recency_days=price_recency_days,
             as_of=_date(as_of, "as_of"),
+            exclude_duplicates=exclude_duplicates,
         ),
         matching=MatchingRules(maturity_window_months=maturity_months, min_score=min_score),
         min_days=min_days,
