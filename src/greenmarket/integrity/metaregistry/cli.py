@@ -62,7 +62,7 @@ def check(
             loaded = load(session)
     finally:
         db.dispose()
-    findings = find(BlockTable.from_records(loaded.records))
+    findings = find(BlockTable.from_frame(loaded.frame))
     document = report_document(findings, loaded.rejections, loaded.imported)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -12,6 +12,7 @@ import csv
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -176,6 +177,7 @@ def transfer_destination(texts: Iterable[str], own_registry: str) -> str | None:
 # --- header handling --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)
 def _norm(name: str) -> str:
     return " ".join(name.split()).casefold()
 

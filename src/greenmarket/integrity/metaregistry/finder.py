@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from greenmarket.integrity.metaregistry.records import ANY_DESTINATION, MIRROR_REGISTRY, Role, UnitRecord, held_at
@@ -117,28 +118,49 @@ class BlockTable:
     @classmethod
     def from_records(cls, records: Sequence[UnitRecord]) -> BlockTable:
         """Collect the records that carry serials (quantity-only records have nothing to overlap)."""
-        keys: dict[tuple[str, str, str, str], int] = {}
-        registries: dict[str, int] = {ANY_DESTINATION: 0}
-        rows: dict[tuple[str, int], int] = {}
-        columns: dict[str, list[int]] = defaultdict(list)
-        for record in records:
-            if record.block is None:
-                continue
-            columns["key"].append(keys.setdefault(record.block.key, len(keys)))
-            columns["start"].append(record.block.start)
-            columns["end"].append(record.block.end)
-            columns["role"].append(_ROLE_CODE[record.role])
-            columns["registry"].append(registries.setdefault(record.registry, len(registries)))
-            columns["transfer"].append(
-                NO_TRANSFER if record.transfer_to is None else registries.setdefault(record.transfer_to, len(registries))
-            )
-            columns["row"].append(rows.setdefault((record.source, record.line), len(rows)))
-            columns["row_quantity"].append(-1 if record.row_quantity is None else record.row_quantity)
-            columns["primary"].append(record.primary)
-        types = {"key": np.int64, "start": np.int64, "end": np.int64, "role": np.int8, "registry": np.int16,
-                 "transfer": np.int16, "row": np.int64, "row_quantity": np.int64, "primary": np.bool_}
-        arrays = {name: np.array(columns[name], dtype=kind) for name, kind in types.items()}
-        return cls(**arrays, keys=list(keys), registries=list(registries), rows=list(rows))
+        return cls.from_frame(records_frame(records))
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> BlockTable:
+        """Build the arrays from a frame with the ``FRAME_COLUMNS`` (rows without serials are skipped)."""
+        frame = frame[frame["serial_start"].notna()]
+        keys = pd.MultiIndex.from_frame(frame[["program", "project", "vintage", "series"]].fillna("").astype(str))
+        key_codes, key_names = keys.factorize()
+        rows = pd.MultiIndex.from_arrays([frame["source"].astype(str), frame["line"].astype(np.int64)])
+        row_codes, row_names = rows.factorize()
+        transfer_to = frame["transfer_to"]
+        names = pd.unique(pd.concat([pd.Series([ANY_DESTINATION]), frame["registry"], transfer_to.dropna()], ignore_index=True))
+        places = pd.CategoricalDtype(categories=names)
+        roles = pd.CategoricalDtype(categories=[role.value for role in ROLES])
+        return cls(
+            key=np.asarray(key_codes, dtype=np.int64),
+            start=frame["serial_start"].to_numpy(dtype=np.int64),
+            end=frame["serial_end"].to_numpy(dtype=np.int64),
+            role=frame["role"].astype(str).astype(roles).cat.codes.to_numpy(dtype=np.int8),
+            registry=frame["registry"].astype(places).cat.codes.to_numpy(dtype=np.int16),
+            transfer=transfer_to.astype(places).cat.codes.to_numpy(dtype=np.int16),
+            row=np.asarray(row_codes, dtype=np.int64),
+            row_quantity=frame["row_quantity"].fillna(-1).to_numpy(dtype=np.int64),
+            primary=frame["is_primary"].to_numpy(dtype=bool),
+            keys=list(key_names), registries=[str(name) for name in names],
+            rows=[(str(source), int(line)) for source, line in row_names],
+        )
+
+
+FRAME_COLUMNS = ("program", "project", "vintage", "series", "serial_start", "serial_end", "role", "registry",
+                 "transfer_to", "source", "line", "row_quantity", "is_primary")
+
+
+def records_frame(records: Sequence[UnitRecord]) -> pd.DataFrame:
+    """The records that carry serials, one row each, in the ``FRAME_COLUMNS`` (as stored in the database)."""
+    data = [
+        (r.block.program, r.block.project, r.block.vintage, r.block.series, r.block.start, r.block.end,
+         r.role.value, r.registry, r.transfer_to, r.source, r.line, r.row_quantity, r.primary)
+        for r in records if r.block is not None
+    ]
+    frame = pd.DataFrame(data, columns=list(FRAME_COLUMNS))
+    return frame.astype({"serial_start": "int64", "serial_end": "int64", "line": "int64", "row_quantity": "Int64",
+                         "is_primary": bool})
 
 
 # --- the sweep --------------------------------------------------------------------------------

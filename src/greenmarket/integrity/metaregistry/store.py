@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import Connection, delete, inspect, insert, select
 from sqlalchemy.orm import Session
 
 from greenmarket.clock import Clock
 from greenmarket.errors import ValidationError
 from greenmarket.integrity.metaregistry.exports import ParsedExport
+from greenmarket.integrity.metaregistry.finder import FRAME_COLUMNS, records_frame
 from greenmarket.integrity.metaregistry.records import Rejection, Role, UnitRecord
 from greenmarket.integrity.metaregistry.serials import SerialBlock
 from greenmarket.integrity.metaregistry.tables import (
@@ -32,9 +34,9 @@ _BLOCK_ROLES = {
 
 @dataclass(slots=True)
 class Loaded:
-    """Everything the meta-registry holds: records, rejections and rows imported per source."""
+    """Everything the meta-registry holds: serial records (``FRAME_COLUMNS``), rejections, rows per source."""
 
-    records: list[UnitRecord]
+    frame: pd.DataFrame
     rejections: list[Rejection]
     imported: dict[str, int]
 
@@ -72,24 +74,11 @@ def save_export(db: Database, parsed: ParsedExport, clock: Clock) -> None:
             session.execute(insert(metaregistry_rejections), chunk)
 
 
-def _record(row: dict[str, object]) -> UnitRecord:
-    item = None
-    if row["serial_start"] is not None:
-        item = SerialBlock(str(row["program"]), str(row["project"]), str(row["vintage"]), str(row["series"] or ""),
-                           int(row["serial_start"]), int(row["serial_end"]))  # type: ignore[arg-type]
-    return UnitRecord(
-        source=str(row["source"]), line=int(row["line"]), registry=str(row["registry"]),  # type: ignore[arg-type]
-        role=Role(row["role"]), block=item, quantity=int(row["quantity"]),  # type: ignore[arg-type]
-        row_quantity=None if row["row_quantity"] is None else int(row["row_quantity"]),  # type: ignore[arg-type]
-        primary=bool(row["is_primary"]), transfer_to=row["transfer_to"],  # type: ignore[arg-type]
-        program=str(row["program"]), project=str(row["project"]), vintage=str(row["vintage"]),
-        detail=str(row["detail"]),
-    )
-
-
 def load(session: Session) -> Loaded:
-    """Read every imported record and rejection, plus greenmarket's own serial blocks if present."""
-    records = [_record(dict(row._mapping)) for row in session.execute(select(metaregistry_records))]
+    """Read every imported serial record and rejection, plus greenmarket's own serial blocks if present."""
+    columns = [getattr(metaregistry_records.c, name) for name in FRAME_COLUMNS]
+    query = select(*columns).where(metaregistry_records.c.serial_start.is_not(None))
+    frame = pd.DataFrame(session.execute(query).all(), columns=list(FRAME_COLUMNS))
     rejections = [
         Rejection(source=row.source, line=row.line, reason=row.reason)
         for row in session.execute(select(metaregistry_rejections))
@@ -97,9 +86,9 @@ def load(session: Session) -> Loaded:
     imported = {row.source: row.rows for row in session.execute(select(metaregistry_sources))}
     own = greenmarket_records(session.connection())
     if own:
-        records.extend(own)
+        frame = pd.concat([frame, records_frame(own)], ignore_index=True)
         imported[GREENMARKET_SOURCE] = len({record.line for record in own})
-    return Loaded(records, rejections, imported)
+    return Loaded(frame, rejections, imported)
 
 
 def greenmarket_records(connection: Connection) -> list[UnitRecord]:
