@@ -88,6 +88,8 @@ def test_categories_jcredit_uses_tse_categories_and_others_the_default() -> None
     assert model.ensure_category("VCS", "household") == "household"
 
 
-def test_serial_rendering_per_program() -> None:
-    program = Program(**next(p for p in model.known_programs() if p["code"] == "JCREDIT"))
-    assert program.render_serial("P1", 2024, 1, 10) == "JCR-P1-2024-0000000001-0000000010"
+def test_serial_rendering_uses_the_programs_format() -> None:
+    assert GOVERNMENTAL.render_serial("P1", 2024, 1, 10) == "JCR-P1-2024-1-10"
+    for fields in model.known_programs():  # every shipped format renders a block
+        rendered = Program(**fields).render_serial("P1", 2024, 7, 9)  # type: ignore[arg-type]
+        assert "P1" in rendered and "2024" in rendered

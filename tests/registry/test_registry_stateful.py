@@ -23,8 +23,7 @@ from sqlalchemy import text
 from greenmarket.errors import Conflict, Forbidden, InsufficientCredits
 from greenmarket.registry import audit, ledger
 from greenmarket.registry.ledger import CreditSpec, Selection
-from greenmarket.registry.service import IdempotencyKey, RegistryService
-from greenmarket.storage.db import Database
+from greenmarket.registry.service import IdempotencyKey
 
 if TYPE_CHECKING:
     from conftest import Registry
@@ -42,7 +41,7 @@ class RegistryMachine(RuleBasedStateMachine):
         super().__init__()
         self.directory = tempfile.mkdtemp(prefix="gm-stateful-")
         shutil.copy(str(self.template.db.engine.url.database), Path(self.directory) / "registry.db")
-        self.registry = self.reopen()
+        self.registry = self.template.opened_at(f"sqlite:///{self.directory}/registry.db")
         self.free: Counter[tuple[str, str]] = Counter()
         self.held: Counter[tuple[str, str]] = Counter()
         self.retired: Counter[str] = Counter()
@@ -50,15 +49,6 @@ class RegistryMachine(RuleBasedStateMachine):
         self.holds: dict[int, tuple[str, str, int]] = {}  # id -> (holder, project, remaining)
         self.final_blocks: set[tuple[Any, ...]] = set()
         self.keyed: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
-
-    def reopen(self) -> Registry:
-        """The seeded registry copied from the template, with the template's account ids."""
-        db = Database(f"sqlite:///{self.directory}/registry.db")
-        template = self.template
-        registry = type(template)(db=db, service=RegistryService(db, template.clock),
-                                  clock=template.clock)
-        registry.holding, registry.retirement = template.holding, template.retirement
-        return registry
 
     def teardown(self) -> None:
         self.registry.db.dispose()
@@ -266,10 +256,8 @@ class RegistryMachine(RuleBasedStateMachine):
             assert audit.verify_journal(session) == []
 
 
-def test_registry_state_machine(build_registry: Any, tmp_path: Path) -> None:
-    template = build_registry(f"sqlite:///{tmp_path}/template.db")
-    template.db.dispose()  # checkpoints the WAL: the file alone is the seeded registry
-    RegistryMachine.template = template
+def test_registry_state_machine(sqlite_template: Registry) -> None:
+    RegistryMachine.template = sqlite_template
     machine = RegistryMachine.TestCase
     machine.settings = settings(max_examples=25, stateful_step_count=20, deadline=None,
                                 suppress_health_check=[HealthCheck.too_slow])
