@@ -171,3 +171,8 @@ def test_greenmarket_serial_blocks_join_the_check_as_a_source(runner: CliRunner,
         {"type": "retired_and_active", "quantity": 5, **where, "serial_start": 156, "serial_end": 160,
          "records": [{"source": str(units), "line": 4}, {"source": "greenmarket", "line": 9}]},
     ]
+
+
+def test_check_on_an_empty_meta_registry(runner: CliRunner, tmp_path: Path) -> None:
+    assert _check(runner, tmp_path / "report.json") == {"findings": [], "rejected": [], "imported": {}}
+    assert "検出事項はありません。 / No findings." in (tmp_path / "report.html").read_text(encoding="utf-8")
