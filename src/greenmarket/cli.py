@@ -54,6 +54,8 @@ from greenmarket.impact import cli as impact_cli  # noqa: E402
 app.add_typer(impact_cli.app, name="impact")
 from greenmarket.integrity.metaregistry import cli as metaregistry_cli  # noqa: E402
 app.add_typer(metaregistry_cli.app, name="metaregistry")
+from greenmarket.surveillance import cli as surveillance_cli  # noqa: E402
+app.add_typer(surveillance_cli.app, name="surveillance")
 
 
 def main() -> None:
