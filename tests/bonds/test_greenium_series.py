@@ -12,6 +12,7 @@ from matplotlib import cbook
 from greenmarket.bonds.greenium import (
     box_statistics,
     by_bond,
+    by_issuer,
     daily_greenium,
     enough_history,
     pair_quarter_means,
@@ -47,6 +48,10 @@ def test_daily_greenium_is_brown_minus_green_on_common_days_only() -> None:
     assert daily.loc[0, "brown_z_bp"] == 13.0 and daily.loc[0, "green_z_bp"] == 10.0
     table = by_bond(PAIRS, daily).set_index("green_isin")
     assert table.loc["G1", "days"] == 2 and table.loc["G1", "mean_greenium_bp"] == pytest.approx(2.25)
+    issuers = by_issuer(table.reset_index())
+    assert issuers[["issuer", "pairs", "pair_days"]].values.tolist() == [["A", 2, 3]]
+    assert issuers.loc[0, "mean_greenium_bp"] == pytest.approx((2.25 - 7.5) / 2)
+    assert (issuers.loc[0, "min_pair_bp"], issuers.loc[0, "max_pair_bp"]) == (-7.5, 2.25)
     kept = enough_history(PAIRS, daily, min_days=2)
     assert kept["green_isin"].tolist() == ["G1"]
     assert enough_history(PAIRS, daily.iloc[:0], min_days=1).empty

@@ -7,6 +7,7 @@ brown twin.
 The statistics, each a pure function over data frames:
 
 * per pair (``greenium_by_bond.csv``): number of days and mean greenium over those days;
+* per issuer (``greenium_by_issuer.csv``): the mean of its pairs' means (Figure 10's overall delta);
 * per currency and day (``portfolio_daily.csv``, Figures 12, 14, 16): number of pairs, mean, median
   and quartiles across the pairs priced that day;
 * per currency and quarter (``quarterly.csv``, Figures 13, 15, 17): the distribution across pairs of
@@ -26,6 +27,7 @@ from matplotlib import cbook
 
 DAILY_COLUMNS = ["date", "currency", "green_isin", "brown_isin", "green_z_bp", "brown_z_bp", "greenium_bp"]
 BY_BOND_COLUMNS = ["currency", "issuer", "green_isin", "brown_isin", "days", "mean_greenium_bp"]
+BY_ISSUER_COLUMNS = ["currency", "issuer", "pairs", "pair_days", "mean_greenium_bp", "min_pair_bp", "max_pair_bp"]
 PORTFOLIO_COLUMNS = ["currency", "date", "pairs", "mean_bp", "median_bp", "q25_bp", "q75_bp"]
 PAIR_QUARTER_COLUMNS = ["currency", "green_isin", "quarter", "days", "mean_greenium_bp"]
 QUARTERLY_COLUMNS = [
@@ -80,6 +82,20 @@ def by_bond(pairs: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
     merged = pairs[["currency", "issuer", "green_isin", "brown_isin"]].merge(stats, on="green_isin")
     merged["days"] = merged["days"].astype(int)
     return merged[BY_BOND_COLUMNS].reset_index(drop=True)
+
+
+def by_issuer(by_bond_table: pd.DataFrame) -> pd.DataFrame:
+    """Return each issuer's pairs, pair-days and mean greenium (the mean of its pairs' means, as the
+    report's per-issuer "overall delta", Figure 10), with the lowest and highest pair mean."""
+    grouped = by_bond_table.groupby(["currency", "issuer"], sort=True)
+    result = grouped.agg(
+        pairs=("green_isin", "size"),
+        pair_days=("days", "sum"),
+        mean_greenium_bp=("mean_greenium_bp", "mean"),
+        min_pair_bp=("mean_greenium_bp", "min"),
+        max_pair_bp=("mean_greenium_bp", "max"),
+    ).reset_index()
+    return result[BY_ISSUER_COLUMNS]
 
 
 def quarter_labels(dates: pd.Series) -> pd.Series:

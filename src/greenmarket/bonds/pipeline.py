@@ -117,6 +117,7 @@ class PipelineResult:
     matched: pd.DataFrame
     pairs: pd.DataFrame
     by_bond: pd.DataFrame
+    by_issuer: pd.DataFrame
     portfolio: pd.DataFrame
     quarterly: pd.DataFrame
     effects: pd.DataFrame
@@ -388,6 +389,7 @@ def _assemble(
         matched=matched,
         pairs=pairs,
         by_bond=by_bond,
+        by_issuer=series.by_issuer(by_bond),
         portfolio=portfolio,
         quarterly=series.quarterly(pair_quarters),
         effects=disclosure_effects(
@@ -422,6 +424,7 @@ def write_tables(result: PipelineResult, daily_files: list[Path], folder: Path) 
     tables = {
         "pairs": result.pairs.reindex(columns=pair_columns),
         "greenium_by_bond": result.by_bond,
+        "greenium_by_issuer": result.by_issuer,
         "portfolio_daily": result.portfolio,
         "quarterly": result.quarterly,
         "disclosure_effects": result.effects,

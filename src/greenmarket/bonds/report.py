@@ -208,6 +208,7 @@ def write_report(result: PipelineResult, folder: Path, options: PipelineOptions 
             "currency_summary": _html_table(result.currencies),
             "screening": _html_table(screening),
             "pair_counts": _html_table(pair_counts),
+            "issuers": _html_table(result.by_issuer),
             "scores": _html_table(result.pairs.groupby("match_score").size().rename("pairs").reset_index()),
             "validation": _html_table(result.validation.drop(columns=["measure"])),
             "shares": _html_table(_disclosure_shares(result)),
