@@ -54,7 +54,9 @@ class Lines(Sequence[tuple[str, int]]):
         return ("generated.csv", int(index) + 2)
 
 
-def generate(blocks: int, seed: int) -> tuple[BlockTable, Counter[FindingType], set[tuple[str, int]]]:
+def generate(
+    blocks: int, seed: int
+) -> tuple[BlockTable, Counter[FindingType], set[tuple[str, int]]]:
     """A clean registry plus injected problems; returns the table and what must be found."""
     rng = np.random.default_rng(seed)
     injected = 3 * INJECTED
@@ -70,10 +72,17 @@ def generate(blocks: int, seed: int) -> tuple[BlockTable, Counter[FindingType], 
     part = sizes // SPLIT
     offsets = np.arange(SPLIT)
     s_start = (i_start[:, None] + part[:, None] * offsets).ravel()
-    s_end = np.where(offsets == SPLIT - 1, i_end[:, None], i_start[:, None] + part[:, None] * (offsets + 1) - 1).ravel()
+    s_end = np.where(
+        offsets == SPLIT - 1, i_end[:, None], i_start[:, None] + part[:, None] * (offsets + 1) - 1
+    ).ravel()
     s_key = np.repeat(i_key, SPLIT)
-    s_role = rng.choice(np.array([CODE[Role.RETIREMENT], CODE[Role.CANCELLATION], CODE[Role.ACTIVE]], dtype=np.int8),
-                        size=s_start.size, p=[0.5, 0.1, 0.4])
+    s_role = rng.choice(
+        np.array(
+            [CODE[Role.RETIREMENT], CODE[Role.CANCELLATION], CODE[Role.ACTIVE]], dtype=np.int8
+        ),
+        size=s_start.size,
+        p=[0.5, 0.1, 0.4],
+    )
     s_transfer = np.full(s_start.size, -1, dtype=np.int16)
 
     order = rng.permutation(s_start.size)
@@ -89,31 +98,73 @@ def generate(blocks: int, seed: int) -> tuple[BlockTable, Counter[FindingType], 
         (i_key, i_start, i_end, np.full(issuances, CODE[Role.ISSUANCE], np.int8), VERRA, -1),
         (s_key, s_start, s_end, s_role, VERRA, s_transfer),
         (s_key[mirrored], s_start[mirrored], s_end[mirrored], s_role[mirrored], CADT, -1),
-        (s_key[moved], s_start[moved], s_end[moved], np.full(MOVED, CODE[Role.ACTIVE], np.int8), ELSEWHERE, -1),
-        (i_key[doubled], i_start[doubled] + 1, i_start[doubled] + 5, np.full(INJECTED, CODE[Role.ISSUANCE], np.int8), VERRA, -1),
-        (s_key[retired], s_start[retired], s_start[retired], np.full(INJECTED, CODE[Role.RETIREMENT], np.int8), VERRA, -1),
-        (s_key[active], s_start[active], s_start[active], np.full(INJECTED, CODE[Role.RETIREMENT], np.int8), CADT, -1),
+        (
+            s_key[moved],
+            s_start[moved],
+            s_end[moved],
+            np.full(MOVED, CODE[Role.ACTIVE], np.int8),
+            ELSEWHERE,
+            -1,
+        ),
+        (
+            i_key[doubled],
+            i_start[doubled] + 1,
+            i_start[doubled] + 5,
+            np.full(INJECTED, CODE[Role.ISSUANCE], np.int8),
+            VERRA,
+            -1,
+        ),
+        (
+            s_key[retired],
+            s_start[retired],
+            s_start[retired],
+            np.full(INJECTED, CODE[Role.RETIREMENT], np.int8),
+            VERRA,
+            -1,
+        ),
+        (
+            s_key[active],
+            s_start[active],
+            s_start[active],
+            np.full(INJECTED, CODE[Role.RETIREMENT], np.int8),
+            CADT,
+            -1,
+        ),
     ]
     key = np.concatenate([p[0] for p in parts]).astype(np.int64)
     start = np.concatenate([p[1] for p in parts]).astype(np.int64)
     end = np.concatenate([p[2] for p in parts]).astype(np.int64)
     role = np.concatenate([p[3] for p in parts]).astype(np.int8)
     registry = np.concatenate([np.full(p[0].size, p[4], np.int16) for p in parts])
-    transfer = np.concatenate([np.broadcast_to(np.asarray(p[5], np.int16), p[0].shape) for p in parts])
+    transfer = np.concatenate(
+        [np.broadcast_to(np.asarray(p[5], np.int16), p[0].shape) for p in parts]
+    )
     row_quantity = end - start + 1
     mismatched = issuances + rng.choice(s_start.size, INJECTED, replace=False)
     row_quantity[mismatched] += 1
     table = BlockTable(
-        key=key, start=start, end=end, role=role, registry=registry, transfer=transfer,
-        row=np.arange(key.size, dtype=np.int64), row_quantity=row_quantity, primary=np.ones(key.size, dtype=bool),
+        key=key,
+        start=start,
+        end=end,
+        role=role,
+        registry=registry,
+        transfer=transfer,
+        row=np.arange(key.size, dtype=np.int64),
+        row_quantity=row_quantity,
+        primary=np.ones(key.size, dtype=bool),
         keys=[("VCS", f"VCS{k}", "2021", "") for k in range(int(i_key[-1]) + 1)],
-        registries=REGISTRIES, rows=Lines(key.size),
+        registries=REGISTRIES,
+        rows=Lines(key.size),
     )
-    expected = Counter({
-        FindingType.DOUBLE_ISSUANCE: INJECTED, FindingType.DOUBLE_RETIREMENT: INJECTED,
-        FindingType.RETIRED_AND_ACTIVE: INJECTED, FindingType.LINKED_TRANSFER: MOVED,
-        FindingType.QUANTITY_MISMATCH: INJECTED,
-    })
+    expected = Counter(
+        {
+            FindingType.DOUBLE_ISSUANCE: INJECTED,
+            FindingType.DOUBLE_RETIREMENT: INJECTED,
+            FindingType.RETIRED_AND_ACTIVE: INJECTED,
+            FindingType.LINKED_TRANSFER: MOVED,
+            FindingType.QUANTITY_MISMATCH: INJECTED,
+        }
+    )
     lines = {("generated.csv", int(i) + 2) for i in mismatched}
     return table, expected, lines
 
@@ -135,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     mismatch_lines = {f.records[0] for f in findings if f.type is FindingType.QUANTITY_MISMATCH}
     print(f"serial blocks:   {len(table):,}")
     print(f"generate:        {generated - began:6.1f} s")
-    print(f"check (sweep):   {checked - generated:6.1f} s   ({len(table) / (checked - generated) / 1e6:.2f} M blocks/s)")
+    print(
+        f"check (sweep):   {checked - generated:6.1f} s   ({len(table) / (checked - generated) / 1e6:.2f} M blocks/s)"
+    )
     print(f"peak RSS:        {peak_gib:6.2f} GiB")
     for kind in FindingType:
         print(f"  {kind.value:<20} found {found[kind]:>6,}   injected {expected[kind]:>6,}")

@@ -40,7 +40,10 @@ def runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def _import(runner: CliRunner, registry: str, kind: str, name: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["metaregistry", "import", "--registry", registry, "--kind", kind, str(FIXTURES / name)])
+    return runner.invoke(
+        app,
+        ["metaregistry", "import", "--registry", registry, "--kind", kind, str(FIXTURES / name)],
+    )
 
 
 def _check(runner: CliRunner, out: Path) -> dict:  # type: ignore[type-arg]
@@ -51,8 +54,13 @@ def _check(runner: CliRunner, out: Path) -> dict:  # type: ignore[type-arg]
 
 def _summary(report: dict) -> list[tuple[str, int, int, int, list[tuple[str, int]]]]:  # type: ignore[type-arg]
     return [
-        (f["type"], f["quantity"], f["serial_start"], f["serial_end"],
-         [(Path(r["source"]).name, r["line"]) for r in f["records"]])
+        (
+            f["type"],
+            f["quantity"],
+            f["serial_start"],
+            f["serial_end"],
+            [(Path(r["source"]).name, r["line"]) for r in f["records"]],
+        )
         for f in report["findings"]
     ]
 
@@ -63,19 +71,66 @@ def test_import_and_check_find_every_kind_of_problem(runner: CliRunner, tmp_path
         assert result.exit_code == 0, result.output
     report = _check(runner, tmp_path / "out" / "report.json")
     assert _summary(report) == [
-        ("double_issuance", 126, 941441000, 941441125, [("verra_vcus.csv", 9), ("verra_vcus.csv", 10)]),
-        ("double_retirement", 100, 80001, 80100, [("acr_cancellations.csv", 2), ("acr_retirements.csv", 2)]),
-        ("double_retirement", 401, 5000, 5400, [("gs_retirements.csv", 2), ("gs_retirements.csv", 4)]),
-        ("linked_transfer", 537, 937614363, 937614899, [("cadt_units.csv", 4), ("verra_vcus.csv", 5)]),
+        (
+            "double_issuance",
+            126,
+            941441000,
+            941441125,
+            [("verra_vcus.csv", 9), ("verra_vcus.csv", 10)],
+        ),
+        (
+            "double_retirement",
+            100,
+            80001,
+            80100,
+            [("acr_cancellations.csv", 2), ("acr_retirements.csv", 2)],
+        ),
+        (
+            "double_retirement",
+            401,
+            5000,
+            5400,
+            [("gs_retirements.csv", 2), ("gs_retirements.csv", 4)],
+        ),
+        (
+            "linked_transfer",
+            537,
+            937614363,
+            937614899,
+            [("cadt_units.csv", 4), ("verra_vcus.csv", 5)],
+        ),
         ("quantity_mismatch", 18, 935995787, 935995804, [("verra_vcus.csv", 6)]),
-        ("retired_and_active", 1000, 941467432, 941468431, [("cadt_units.csv", 3), ("verra_vcus.csv", 3)]),
-        ("retired_and_active", 500, 937603490, 937603989, [("cadt_units.csv", 5), ("verra_vcus.csv", 4)]),
+        (
+            "retired_and_active",
+            1000,
+            941467432,
+            941468431,
+            [("cadt_units.csv", 3), ("verra_vcus.csv", 3)],
+        ),
+        (
+            "retired_and_active",
+            500,
+            937603490,
+            937603989,
+            [("cadt_units.csv", 5), ("verra_vcus.csv", 4)],
+        ),
     ]
     first = report["findings"][0]
-    assert set(first) == {"type", "quantity", "program", "project", "vintage", "serial_start", "serial_end", "records"}
+    assert set(first) == {
+        "type",
+        "quantity",
+        "program",
+        "project",
+        "vintage",
+        "serial_start",
+        "serial_end",
+        "records",
+    }
     assert (first["program"], first["project"], first["vintage"]) == ("VCS", "VCS3005", "2022")
     assert [(Path(r["source"]).name, r["line"]) for r in report["rejected"]] == [
-        ("cadt_units.csv", 7), ("cadt_units.csv", 8), ("verra_vcus.csv", 7),
+        ("cadt_units.csv", 7),
+        ("cadt_units.csv", 8),
+        ("verra_vcus.csv", 7),
     ]
     assert report["imported"][str(FIXTURES / "verra_vcus.csv")] == 8
     assert report["imported"][str(FIXTURES / "gs_retirements.csv")] == 3
@@ -83,7 +138,9 @@ def test_import_and_check_find_every_kind_of_problem(runner: CliRunner, tmp_path
     assert "メタレジストリ検査報告 / Meta-registry check report" in html and "二重発行" in html
 
 
-def test_reimporting_a_source_replaces_it(runner: CliRunner, tmp_path: Path, database_url: str) -> None:
+def test_reimporting_a_source_replaces_it(
+    runner: CliRunner, tmp_path: Path, database_url: str
+) -> None:
     for _ in range(2):
         assert _import(runner, "gold-standard", "retirements", "gs_retirements.csv").exit_code == 0
     report = _check(runner, tmp_path / "report.json")
@@ -94,27 +151,47 @@ def test_reimporting_a_source_replaces_it(runner: CliRunner, tmp_path: Path, dat
     db.dispose()
 
 
-def test_a_file_with_fatal_problems_writes_nothing(runner: CliRunner, tmp_path: Path, database_url: str) -> None:
+def test_a_file_with_fatal_problems_writes_nothing(
+    runner: CliRunner, tmp_path: Path, database_url: str
+) -> None:
     assert _import(runner, "car", "retirements", "car_retirements.csv").exit_code == 0
     broken = tmp_path / "broken.csv"
     broken.write_text("Vintage,Quantity of Offset Credits\n2025,5000\n", encoding="utf-8")
-    result = runner.invoke(app, ["metaregistry", "import", "--registry", "car", "--kind", "retirements", str(broken)])
+    result = runner.invoke(
+        app, ["metaregistry", "import", "--registry", "car", "--kind", "retirements", str(broken)]
+    )
     assert isinstance(result.exception, FileFormatError)
     assert result.exception.column == "Offset Credit Serial Numbers" and result.exception.line == 1
     db = Database(database_url)
     with db.read() as session:
-        assert session.scalars(select(metaregistry_sources.c.source)).all() == [str(FIXTURES / "car_retirements.csv")]
+        assert session.scalars(select(metaregistry_sources.c.source)).all() == [
+            str(FIXTURES / "car_retirements.csv")
+        ]
     db.dispose()
 
 
 def test_the_console_entry_point_reports_a_refused_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_url: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from greenmarket.cli import main
 
     monkeypatch.setenv("GREENMARKET_DATABASE_URL", sqlite_url)
-    monkeypatch.setattr("sys.argv", ["greenmarket", "metaregistry", "import", "--registry", "verra",
-                                     "--kind", "transactions", str(tmp_path / "nowhere.csv")])
+    monkeypatch.setattr(
+        "sys.argv",
+        [
+            "greenmarket",
+            "metaregistry",
+            "import",
+            "--registry",
+            "verra",
+            "--kind",
+            "transactions",
+            str(tmp_path / "nowhere.csv"),
+        ],
+    )
     with pytest.raises(SystemExit) as exited:
         main()
     message = " ".join(capsys.readouterr().err.split())
@@ -124,33 +201,53 @@ def test_the_console_entry_point_reports_a_refused_file(
 def test_serials_beyond_the_offset_range_are_compressed() -> None:
     huge = 2**61
     records = [
-        UnitRecord(source="x", line=n, registry="verra", role=Role.RETIREMENT,
-                   block=SerialBlock("VCS", f"VCS{n % 3}", "2020", "", start, end), quantity=end - start + 1)
-        for n, (start, end) in enumerate([(1, huge), (huge - 5, huge + 10), (3, 4), (huge + 11, huge + 20)] * 3)
+        UnitRecord(
+            source="x",
+            line=n,
+            registry="verra",
+            role=Role.RETIREMENT,
+            block=SerialBlock("VCS", f"VCS{n % 3}", "2020", "", start, end),
+            quantity=end - start + 1,
+        )
+        for n, (start, end) in enumerate(
+            [(1, huge), (huge - 5, huge + 10), (3, 4), (huge + 11, huge + 20)] * 3
+        )
     ]
     table = BlockTable.from_records(records)
-    pairs = {tuple(sorted(p)) for p in overlapping_pairs(table, np.ones(len(table), dtype=bool)).tolist()}
+    pairs = {
+        tuple(sorted(p)) for p in overlapping_pairs(table, np.ones(len(table), dtype=bool)).tolist()
+    }
     brute = {
-        (i, j) for i in range(len(table)) for j in range(i + 1, len(table))
-        if table.key[i] == table.key[j] and table.start[i] <= table.end[j] and table.start[j] <= table.end[i]
+        (i, j)
+        for i in range(len(table))
+        for j in range(i + 1, len(table))
+        if table.key[i] == table.key[j]
+        and table.start[i] <= table.end[j]
+        and table.start[j] <= table.end[i]
     }
     assert pairs == brute and brute
 
 
-def test_greenmarket_serial_blocks_join_the_check_as_a_source(runner: CliRunner, tmp_path: Path, database_url: str) -> None:
+def test_greenmarket_serial_blocks_join_the_check_as_a_source(
+    runner: CliRunner, tmp_path: Path, database_url: str
+) -> None:
     """The registry's serial blocks (only the columns the meta-registry reads) meet CADT mirrors of them."""
     from sqlalchemy import text
 
     db = Database(database_url)
     with db.unit_of_work() as session:
-        session.execute(text(
-            "create table serial_blocks (id integer primary key, program varchar(16), project_id varchar(64), "
-            "vintage integer, serial_start bigint, serial_end bigint, status varchar(16))"
-        ))
-        session.execute(text(
-            "insert into serial_blocks values (7, 'JCR', 'JCR-0042', 2024, 1, 100, 'active'), "
-            "(8, 'JCR', 'JCR-0042', 2024, 101, 150, 'retired'), (9, 'JCR', 'JCR-0042', 2024, 151, 160, 'locked')"
-        ))
+        session.execute(
+            text(
+                "create table serial_blocks (id integer primary key, program varchar(16), project_id varchar(64), "
+                "vintage integer, serial_start bigint, serial_end bigint, status varchar(16))"
+            )
+        )
+        session.execute(
+            text(
+                "insert into serial_blocks values (7, 'JCR', 'JCR-0042', 2024, 1, 100, 'active'), "
+                "(8, 'JCR', 'JCR-0042', 2024, 101, 150, 'retired'), (9, 'JCR', 'JCR-0042', 2024, 151, 160, 'locked')"
+            )
+        )
     db.dispose()
     units = tmp_path / "cadt.csv"
     units.write_text(
@@ -160,19 +257,39 @@ def test_greenmarket_serial_blocks_join_the_check_as_a_source(runner: CliRunner,
         "5,Cancelled,156,160,greenmarket,JCR,JCR-0042,2024,https://registry.greenmarket.example/b/9\n",
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["metaregistry", "import", "--registry", "cadt", "--kind", "transactions", str(units)])
+    result = runner.invoke(
+        app, ["metaregistry", "import", "--registry", "cadt", "--kind", "transactions", str(units)]
+    )
     assert result.exit_code == 0, result.output
     report = _check(runner, tmp_path / "report.json")
     assert report["imported"]["greenmarket"] == 3
     where = {"program": "GM:JCR", "project": "JCR-0042", "vintage": "2024"}
     assert report["findings"] == [
-        {"type": "retired_and_active", "quantity": 100, **where, "serial_start": 1, "serial_end": 100,
-         "records": [{"source": str(units), "line": 2}, {"source": "greenmarket", "line": 7}]},
-        {"type": "retired_and_active", "quantity": 5, **where, "serial_start": 156, "serial_end": 160,
-         "records": [{"source": str(units), "line": 4}, {"source": "greenmarket", "line": 9}]},
+        {
+            "type": "retired_and_active",
+            "quantity": 100,
+            **where,
+            "serial_start": 1,
+            "serial_end": 100,
+            "records": [{"source": str(units), "line": 2}, {"source": "greenmarket", "line": 7}],
+        },
+        {
+            "type": "retired_and_active",
+            "quantity": 5,
+            **where,
+            "serial_start": 156,
+            "serial_end": 160,
+            "records": [{"source": str(units), "line": 4}, {"source": "greenmarket", "line": 9}],
+        },
     ]
 
 
 def test_check_on_an_empty_meta_registry(runner: CliRunner, tmp_path: Path) -> None:
-    assert _check(runner, tmp_path / "report.json") == {"findings": [], "rejected": [], "imported": {}}
-    assert "検出事項はありません。 / No findings." in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert _check(runner, tmp_path / "report.json") == {
+        "findings": [],
+        "rejected": [],
+        "imported": {},
+    }
+    assert "検出事項はありません。 / No findings." in (tmp_path / "report.html").read_text(
+        encoding="utf-8"
+    )

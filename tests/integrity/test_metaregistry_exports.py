@@ -29,9 +29,17 @@ def test_verra_vcu_rows_are_issued_blocks_with_their_status() -> None:
     by_line: dict[int, list[tuple[Role, int, int]]] = {}
     for record in parsed.records:
         if record.block is not None:
-            by_line.setdefault(record.line, []).append((record.role, record.block.start, record.block.end))
-    assert by_line[2] == [(Role.ISSUANCE, 941467007, 941467431), (Role.RETIREMENT, 941467007, 941467431)]
-    assert by_line[3] == [(Role.ISSUANCE, 941467432, 941468431), (Role.ACTIVE, 941467432, 941468431)]
+            by_line.setdefault(record.line, []).append(
+                (record.role, record.block.start, record.block.end)
+            )
+    assert by_line[2] == [
+        (Role.ISSUANCE, 941467007, 941467431),
+        (Role.RETIREMENT, 941467007, 941467431),
+    ]
+    assert by_line[3] == [
+        (Role.ISSUANCE, 941467432, 941468431),
+        (Role.ACTIVE, 941467432, 941468431),
+    ]
     assert by_line[5][1][0] is Role.CANCELLATION
     assert parsed.rows == 9 and parsed.imported_rows == 8
 
@@ -62,7 +70,9 @@ def test_line_numbers_count_csv_records_not_physical_lines() -> None:
     # The Gold Standard "Note" of records 2 and 3 spans two physical lines each.
     parsed = _read("gs_retirements.csv", "gold-standard", "retirements")
     assert [(r.line, r.block.start, r.block.end) for r in parsed.records if r.block] == [
-        (2, 110, 5463), (3, 485, 12623), (4, 5000, 5400),
+        (2, 110, 5463),
+        (3, 485, 12623),
+        (4, 5000, 5400),
     ]
     assert {r.role for r in parsed.records} == {Role.RETIREMENT}
 
@@ -78,7 +88,8 @@ def test_gold_standard_issuances_are_batches() -> None:
 def test_acr_issuance_export_has_no_serials_so_rows_are_quantity_records() -> None:
     parsed = _read("acr_issuances.csv", "acr", "issuances")
     assert [(r.project, r.vintage, r.quantity, r.block) for r in parsed.records] == [
-        ("ACR1185", "2025", 85847, None), ("ACR681", "2023", 7955, None),
+        ("ACR1185", "2025", 85847, None),
+        ("ACR681", "2023", 7955, None),
     ]
 
 
@@ -160,7 +171,9 @@ def test_cadt_holder_from_the_unit_registry_link(holder: str, expected: str) -> 
         (["Retired on behalf of a California company"], None),
     ],
 )
-def test_transfer_destination_only_when_the_record_says_so(texts: list[str], expected: str | None) -> None:
+def test_transfer_destination_only_when_the_record_says_so(
+    texts: list[str], expected: str | None
+) -> None:
     assert transfer_destination(texts, "acr") == expected
 
 
@@ -168,7 +181,9 @@ def test_own_registry_is_never_a_destination() -> None:
     assert transfer_destination(["Transfer to ACR account"], "acr") is None
 
 
-@pytest.mark.parametrize(("text", "value"), [("85847", 85847), ("1,454,054", 1454054), ("260294.0", 260294), (" ", None)])
+@pytest.mark.parametrize(
+    ("text", "value"), [("85847", 85847), ("1,454,054", 1454054), ("260294.0", 260294), (" ", None)]
+)
 def test_whole_numbers(text: str, value: int | None) -> None:
     assert whole_number(text, "quantity") == value
 
@@ -180,15 +195,22 @@ def test_fractional_quantity_is_a_row_error() -> None:
 
 def test_missing_required_column_refuses_the_whole_file() -> None:
     with pytest.raises(FileFormatError, match="Serial Number") as error:
-        parse_export(["Quantity Issued,Retirement/Cancellation Date\n", "5,\n"], source="v.csv",
-                     registry="verra", kind="transactions")
+        parse_export(
+            ["Quantity Issued,Retirement/Cancellation Date\n", "5,\n"],
+            source="v.csv",
+            registry="verra",
+            kind="transactions",
+        )
     assert error.value.line == 1 and error.value.column == "Serial Number"
 
 
 @pytest.mark.parametrize(
     ("registry", "kind", "message"),
-    [("verra", "leases", "unknown kind"), ("apx", "issuances", "unknown registry"),
-     ("acr", "transactions", "no transactions export")],
+    [
+        ("verra", "leases", "unknown kind"),
+        ("apx", "issuances", "unknown registry"),
+        ("acr", "transactions", "no transactions export"),
+    ],
 )
 def test_unknown_or_unsupported_exports_are_refused(registry: str, kind: str, message: str) -> None:
     with pytest.raises(FileFormatError, match=message):

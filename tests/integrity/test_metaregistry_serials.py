@@ -4,32 +4,57 @@ from __future__ import annotations
 
 import pytest
 
-from greenmarket.integrity.metaregistry.serials import SerialBlock, SerialFormatError, parse_serial, parse_serials
+from greenmarket.integrity.metaregistry.serials import (
+    SerialBlock,
+    SerialFormatError,
+    parse_serial,
+    parse_serials,
+)
 
 
 @pytest.mark.parametrize(
     ("serial", "expected"),
     [
         # Verra VCU export (2026), with and without the program part; numbers are Verra-wide.
-        ("19385-941467007-941467431-VCS-VCU-1507-VER-ET-14-1340-01012020-31122020-1",
-         SerialBlock("VCS", "VCS1340", "2020", "", 941467007, 941467431)),
-        ("7011-363474489-363474638-VCU-034-APX-IN-1-1748-01012016-31122016-0",
-         SerialBlock("VCS", "VCS1748", "2016", "", 363474489, 363474638)),
+        (
+            "19385-941467007-941467431-VCS-VCU-1507-VER-ET-14-1340-01012020-31122020-1",
+            SerialBlock("VCS", "VCS1340", "2020", "", 941467007, 941467431),
+        ),
+        (
+            "7011-363474489-363474638-VCU-034-APX-IN-1-1748-01012016-31122016-0",
+            SerialBlock("VCS", "VCS1748", "2016", "", 363474489, 363474638),
+        ),
         # Vintage of a part-year period: the year it ends.
-        ("19368-940602844-940604553-VCS-VCU-1289-VER-VN-1-1975-01022023-31122023-0",
-         SerialBlock("VCS", "VCS1975", "2023", "", 940602844, 940604553)),
+        (
+            "19368-940602844-940604553-VCS-VCU-1289-VER-VN-1-1975-01022023-31122023-0",
+            SerialBlock("VCS", "VCS1975", "2023", "", 940602844, 940604553),
+        ),
         # Gold Standard: numbering restarts in every issuance batch, so the batch is the series.
-        ("GS1-1-KE-GS11603-16-2025-30256-110-5463", SerialBlock("GS", "GS11603", "2025", "30256", 110, 5463)),
+        (
+            "GS1-1-KE-GS11603-16-2025-30256-110-5463",
+            SerialBlock("GS", "GS11603", "2025", "30256", 110, 5463),
+        ),
         ("GS1-1-CR-GS2913-22-2025-30184-3-3", SerialBlock("GS", "GS2913", "2025", "30184", 3, 3)),
         # ACR: "to" ranges, and the dashed form some listings use.
-        ("ACR-US-1185-2025-3078-1 to 85847", SerialBlock("ACR", "ACR1185", "2025", "3078", 1, 85847)),
+        (
+            "ACR-US-1185-2025-3078-1 to 85847",
+            SerialBlock("ACR", "ACR1185", "2025", "3078", 1, 85847),
+        ),
         ("ACR-US-192-2010-203-1-5000", SerialBlock("ACR", "ACR192", "2010", "203", 1, 5000)),
         # CAR: voluntary (1) and compliance (ROC) credits.
-        ("CAR-1-US-1335-31-983-KS-2025-9659-43177 to 43276",
-         SerialBlock("CAR", "CAR1335", "2025", "9659", 43177, 43276)),
-        ("CAR-ROC-US-1316-105-276-CA-2025-9388-1 to 1", SerialBlock("CAR", "CAR1316", "2025", "9388", 1, 1)),
+        (
+            "CAR-1-US-1335-31-983-KS-2025-9659-43177 to 43276",
+            SerialBlock("CAR", "CAR1335", "2025", "9659", 43177, 43276),
+        ),
+        (
+            "CAR-ROC-US-1316-105-276-CA-2025-9388-1 to 1",
+            SerialBlock("CAR", "CAR1316", "2025", "9388", 1, 1),
+        ),
         # ART TREES, and FCPF credits held in the ART registry.
-        ("ART-GY-102-2019-3-2500001 to 2600000", SerialBlock("ART", "ART102", "2019", "3", 2500001, 2600000)),
+        (
+            "ART-GY-102-2019-3-2500001 to 2600000",
+            SerialBlock("ART", "ART102", "2019", "3", 2500001, 2600000),
+        ),
         ("FCPF-CI-130-2023-20-1 to 46404", SerialBlock("ART", "ART130", "2023", "20", 1, 46404)),
     ],
 )
@@ -60,7 +85,10 @@ def test_spaces_inside_a_serial_are_tolerated() -> None:
     [
         ("ACR-US-1185-2025-3078-900 to 100", "empty or reversed"),
         ("19385-941467007-941467431-VCS-VCU-1507-VER-ET-14-1340-32012020-31122020-1", "DDMMYYYY"),
-        ("19385-941467007-941467431-VCS-VCU-1507-VER-ET-14-1340-01012021-31122020-1", "before it starts"),
+        (
+            "19385-941467007-941467431-VCS-VCU-1507-VER-ET-14-1340-01012021-31122020-1",
+            "before it starts",
+        ),
         ("GS1-1-KE-GS11603-16-2025-30256-110", "matches no known format"),
         ("VCS-1340-2020-1-100", "matches no known format"),
         ("", "empty serial"),

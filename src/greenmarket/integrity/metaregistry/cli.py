@@ -53,7 +53,9 @@ def import_export(
 @app.command("check")
 def check(
     out: Path = typer.Option(..., "--out", help="report.json"),
-    html: Path | None = typer.Option(None, "--html", help="HTML summary (default: beside --out, .html)"),
+    html: Path | None = typer.Option(
+        None, "--html", help="HTML summary (default: beside --out, .html)"
+    ),
 ) -> None:
     """Find double counting across everything imported; write the JSON report and an HTML summary."""
     db = _database()

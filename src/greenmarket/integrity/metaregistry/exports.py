@@ -61,26 +61,77 @@ _VERRA = Columns(
     date="Retirement/Cancellation Date",
     reasons=("Retirement Reason", "Retirement Details"),
 )
-_GS = Columns(serial="Serial Number", quantity="Quantity", project="GSID", project_prefix="GS", vintage="Vintage",
-              reasons=("Note",))
-_ACR_RETIRED = Columns(serial="Credit Serial Numbers", quantity="Quantity of Credits", project="Project ID",
-                       vintage="Vintage", reasons=("Retirement Reason", "Purpose of Retirement"))
-_ACR_CANCELLED = Columns(serial="Credit Serial Numbers", quantity="Quantity of Credits", project="Project ID",
-                         vintage="Vintage", reasons=("Cancellation Type", "Cancellation Details"))
-_ACR_ISSUED = Columns(serial="Credit Serial Numbers", quantity="Total Credits Issued", project="Project ID",
-                      vintage="Vintage", serial_required=False)
-_CAR_RETIRED = Columns(serial="Offset Credit Serial Numbers", quantity="Quantity of Offset Credits",
-                       project="Project ID", vintage="Vintage", reasons=("Retirement Reason", "Retirement Reason Details"))
-_CAR_CANCELLED = Columns(serial="Offset Credit Serial Numbers", quantity="Quantity of Offset Credits",
-                         project="Project ID", vintage="Vintage", reasons=("Cancellation Reason", "Export Notes"))
-_CAR_ISSUED = Columns(serial="Offset Credit Serial Numbers", quantity="Total Offset Credits Issued",
-                      project="Project ID", vintage="Vintage", serial_required=False)
-_ART_RETIRED = Columns(serial="Credit Serial Numbers", quantity="Quantity of Credits", project="Program ID",
-                       vintage="Vintage", reasons=("Retirement Reason", "Purpose of Retirement"))
-_ART_CANCELLED = Columns(serial="Credit Serial Numbers", quantity="Quantity of Credits", project="Program ID",
-                         vintage="Vintage", reasons=("Cancellation Reason", "Cancellation Details"))
-_ART_ISSUED = Columns(serial="Credit Serial Numbers", quantity="Credits Verified", project="Program ID",
-                      vintage="Vintage", serial_required=False)
+_GS = Columns(
+    serial="Serial Number",
+    quantity="Quantity",
+    project="GSID",
+    project_prefix="GS",
+    vintage="Vintage",
+    reasons=("Note",),
+)
+_ACR_RETIRED = Columns(
+    serial="Credit Serial Numbers",
+    quantity="Quantity of Credits",
+    project="Project ID",
+    vintage="Vintage",
+    reasons=("Retirement Reason", "Purpose of Retirement"),
+)
+_ACR_CANCELLED = Columns(
+    serial="Credit Serial Numbers",
+    quantity="Quantity of Credits",
+    project="Project ID",
+    vintage="Vintage",
+    reasons=("Cancellation Type", "Cancellation Details"),
+)
+_ACR_ISSUED = Columns(
+    serial="Credit Serial Numbers",
+    quantity="Total Credits Issued",
+    project="Project ID",
+    vintage="Vintage",
+    serial_required=False,
+)
+_CAR_RETIRED = Columns(
+    serial="Offset Credit Serial Numbers",
+    quantity="Quantity of Offset Credits",
+    project="Project ID",
+    vintage="Vintage",
+    reasons=("Retirement Reason", "Retirement Reason Details"),
+)
+_CAR_CANCELLED = Columns(
+    serial="Offset Credit Serial Numbers",
+    quantity="Quantity of Offset Credits",
+    project="Project ID",
+    vintage="Vintage",
+    reasons=("Cancellation Reason", "Export Notes"),
+)
+_CAR_ISSUED = Columns(
+    serial="Offset Credit Serial Numbers",
+    quantity="Total Offset Credits Issued",
+    project="Project ID",
+    vintage="Vintage",
+    serial_required=False,
+)
+_ART_RETIRED = Columns(
+    serial="Credit Serial Numbers",
+    quantity="Quantity of Credits",
+    project="Program ID",
+    vintage="Vintage",
+    reasons=("Retirement Reason", "Purpose of Retirement"),
+)
+_ART_CANCELLED = Columns(
+    serial="Credit Serial Numbers",
+    quantity="Quantity of Credits",
+    project="Program ID",
+    vintage="Vintage",
+    reasons=("Cancellation Reason", "Cancellation Details"),
+)
+_ART_ISSUED = Columns(
+    serial="Credit Serial Numbers",
+    quantity="Credits Verified",
+    project="Program ID",
+    vintage="Vintage",
+    serial_required=False,
+)
 
 # (registry, kind) -> columns. Verra's VCU export serves every kind (one row per block, dated when
 # retired or cancelled); the other registries publish one file per kind.
@@ -103,7 +154,11 @@ EXPORTS: dict[tuple[str, str], Columns] = {
     ("art", "cancellations"): _ART_CANCELLED,
 }
 
-_KIND_ROLE = {"issuances": Role.ISSUANCE, "retirements": Role.RETIREMENT, "cancellations": Role.CANCELLATION}
+_KIND_ROLE = {
+    "issuances": Role.ISSUANCE,
+    "retirements": Role.RETIREMENT,
+    "cancellations": Role.CANCELLATION,
+}
 
 
 @dataclass(slots=True)
@@ -142,16 +197,18 @@ def whole_number(text: str, what: str) -> int | None:
 
 
 _DESTINATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("arb", re.compile(r"\b(arb|carb|california)\b", re.I)),
-    ("wa-ecology", re.compile(r"\b(wa eco|ecology|washington)\b", re.I)),
-    ("verra", re.compile(r"\b(verra|vcs|vcus?)\b", re.I)),
-    ("gold-standard", re.compile(r"\bgold standard\b", re.I)),
+    ("arb", re.compile(r"\b(arb|carb|california)\b", re.IGNORECASE)),
+    ("wa-ecology", re.compile(r"\b(wa eco|ecology|washington)\b", re.IGNORECASE)),
+    ("verra", re.compile(r"\b(verra|vcs|vcus?)\b", re.IGNORECASE)),
+    ("gold-standard", re.compile(r"\bgold standard\b", re.IGNORECASE)),
     ("acr", re.compile(r"\b(ACR|American Carbon Registry)\b")),
     ("car", re.compile(r"\b(CAR|Climate Action Reserve)\b")),
     ("art", re.compile(r"\bART\b")),
-    ("greenmarket", re.compile(r"\bgreenmarket\b", re.I)),
+    ("greenmarket", re.compile(r"\bgreenmarket\b", re.IGNORECASE)),
 )
-_TRANSFER_WORDS = re.compile(r"\b(convert\w*|conversion|transfer\w*|export\w*|mov\w+|re-?issu\w*)\b", re.I)
+_TRANSFER_WORDS = re.compile(
+    r"\b(convert\w*|conversion|transfer\w*|export\w*|mov\w+|re-?issu\w*)\b", re.IGNORECASE
+)
 
 
 def transfer_destination(texts: Iterable[str], own_registry: str) -> str | None:
@@ -169,7 +226,9 @@ def transfer_destination(texts: Iterable[str], own_registry: str) -> str | None:
             match = pattern.search(stripped)
             if not match or name == own_registry:
                 continue
-            if match.group(0).strip().casefold() == stripped.casefold() or _TRANSFER_WORDS.search(stripped):
+            if match.group(0).strip().casefold() == stripped.casefold() or _TRANSFER_WORDS.search(
+                stripped
+            ):
                 return name
     return None
 
@@ -197,7 +256,9 @@ class Header:
     def require(self, *names: str | None) -> None:
         for name in names:
             if name is not None and not self.has(name):
-                raise FileFormatError(f"required column {name!r} is missing", source=self.source, line=1, column=name)
+                raise FileFormatError(
+                    f"required column {name!r} is missing", source=self.source, line=1, column=name
+                )
 
     def cell(self, row: Sequence[str], name: str | None) -> str:
         if name is None:
@@ -223,7 +284,9 @@ def _vintage(header: Header, row: Sequence[str], columns: Columns) -> str:
     return raw[:4] if len(raw) >= 4 and raw[:4].isdigit() else raw
 
 
-def _registry_roles(registry: str, kind: str, columns: Columns, header: Header, row: Sequence[str]) -> list[tuple[Role, str | None]]:
+def _registry_roles(
+    registry: str, kind: str, columns: Columns, header: Header, row: Sequence[str]
+) -> list[tuple[Role, str | None]]:
     """The roles a registry row plays, with the transfer destination of a cancellation."""
     reasons = [header.cell(row, name) for name in columns.reasons]
     if registry != "verra":
@@ -245,18 +308,38 @@ def _registry_roles(registry: str, kind: str, columns: Columns, header: Header, 
     return [(Role.ISSUANCE, None), status] if kind == "transactions" else [status]
 
 
-def _registry_row(parsed: ParsedExport, columns: Columns, header: Header, row: Sequence[str], line: int) -> list[UnitRecord]:
+def _registry_row(
+    parsed: ParsedExport, columns: Columns, header: Header, row: Sequence[str], line: int
+) -> list[UnitRecord]:
     quantity = whole_number(header.cell(row, columns.quantity), "quantity")
     serial_text = header.cell(row, columns.serial).strip()
     roles = _registry_roles(parsed.registry, parsed.kind, columns, header, row)
-    detail = " | ".join(text.strip() for text in (header.cell(row, n) for n in columns.reasons) if text.strip())
-    base = {"source": parsed.source, "line": line, "registry": parsed.registry, "detail": detail[:500]}
+    detail = " | ".join(
+        text.strip() for text in (header.cell(row, n) for n in columns.reasons) if text.strip()
+    )
+    base = {
+        "source": parsed.source,
+        "line": line,
+        "registry": parsed.registry,
+        "detail": detail[:500],
+    }
     if not serial_text:
         if quantity is None:
             raise RowError("neither a serial number nor a quantity")
         project, vintage = _project(header, row, columns), _vintage(header, row, columns)
-        return [UnitRecord(role=role, block=None, quantity=quantity, row_quantity=quantity, transfer_to=dest,
-                           project=project, vintage=vintage, **base) for role, dest in roles]
+        return [
+            UnitRecord(
+                role=role,
+                block=None,
+                quantity=quantity,
+                row_quantity=quantity,
+                transfer_to=dest,
+                project=project,
+                vintage=vintage,
+                **base,
+            )
+            for role, dest in roles
+        ]
     blocks = _serial_blocks(serial_text, parsed.registry)
     _agree_with_columns(blocks, _project(header, row, columns), _vintage(header, row, columns))
     return _block_records(blocks, roles, quantity, base)
@@ -279,16 +362,29 @@ def _serial_blocks(text: str, registry: str) -> list[SerialBlock]:
         raise RowError(error.message) from error
 
 
-def _block_records(blocks: list[SerialBlock], roles: list[tuple[Role, str | None]], quantity: int | None,
-                   base: dict[str, object]) -> list[UnitRecord]:
+def _block_records(
+    blocks: list[SerialBlock],
+    roles: list[tuple[Role, str | None]],
+    quantity: int | None,
+    base: dict[str, object],
+) -> list[UnitRecord]:
     records = []
     for index, (role, destination) in enumerate(roles):
         for item in blocks:
-            records.append(UnitRecord(
-                role=role, block=item, quantity=item.quantity, row_quantity=quantity, primary=index == 0,
-                transfer_to=destination, program=item.program, project=item.project, vintage=item.vintage,
-                **base,  # type: ignore[arg-type]
-            ))
+            records.append(
+                UnitRecord(
+                    role=role,
+                    block=item,
+                    quantity=item.quantity,
+                    row_quantity=quantity,
+                    primary=index == 0,
+                    transfer_to=destination,
+                    program=item.program,
+                    project=item.project,
+                    vintage=item.vintage,
+                    **base,  # type: ignore[arg-type]
+                )
+            )
     return records
 
 
@@ -305,7 +401,10 @@ def _cadt_role(header: Header, row: Sequence[str]) -> tuple[Role, str | None]:
     status = " ".join(header.cell(row, "unitStatus").split()).casefold()
     reason = header.cell(row, "unitStatusReason")
     if status in _CADT_LIVE:
-        tokenized = header.cell(row, "marketplaceIdentifier").strip() or header.cell(row, "marketplace").strip()
+        tokenized = (
+            header.cell(row, "marketplaceIdentifier").strip()
+            or header.cell(row, "marketplace").strip()
+        )
         return (Role.TOKENIZED if tokenized else Role.ACTIVE), None
     if status == "retired":
         return Role.RETIREMENT, None
@@ -313,13 +412,18 @@ def _cadt_role(header: Header, row: Sequence[str]) -> tuple[Role, str | None]:
         return Role.CANCELLATION, None
     if status == "exported":
         return Role.CANCELLATION, transfer_destination([reason], "cadt") or ANY_DESTINATION
-    raise RowError(f"unitStatus {header.cell(row, 'unitStatus').strip()!r} is not a CADT unit status")
+    raise RowError(
+        f"unitStatus {header.cell(row, 'unitStatus').strip()!r} is not a CADT unit status"
+    )
 
 
 def _cadt_block(header: Header, row: Sequence[str]) -> SerialBlock:
     """The origin registry's block a CADT unit record carries."""
     block_text = header.cell(row, "serialNumberBlock").strip()
-    first, last = header.cell(row, "unitBlockStart").strip(), header.cell(row, "unitBlockEnd").strip()
+    first, last = (
+        header.cell(row, "unitBlockStart").strip(),
+        header.cell(row, "unitBlockEnd").strip(),
+    )
     if block_text:
         try:
             return parse_serial(block_text)
@@ -327,7 +431,9 @@ def _cadt_block(header: Header, row: Sequence[str]) -> SerialBlock:
             if not (first and last):
                 plain = re.fullmatch(r"(\d+)\s*-\s*(\d+)", block_text)
                 if not plain:
-                    raise RowError(f"serialNumberBlock {block_text!r} matches no known format") from None
+                    raise RowError(
+                        f"serialNumberBlock {block_text!r} matches no known format"
+                    ) from None
                 first, last = plain.groups()
     if not (first and last):
         raise RowError("no serialNumberBlock and no unitBlockStart/unitBlockEnd")
@@ -338,7 +444,9 @@ def _cadt_block(header: Header, row: Sequence[str]) -> SerialBlock:
     except SerialFormatError as error:
         raise RowError(error.message) from error
     if low.key != high.key:
-        raise RowError("unitBlockStart and unitBlockEnd lie in different projects, vintages or batches")
+        raise RowError(
+            "unitBlockStart and unitBlockEnd lie in different projects, vintages or batches"
+        )
     try:
         return make_block(*low.key, low.start, high.end)
     except SerialFormatError as error:
@@ -394,15 +502,23 @@ def cadt_holder(link: str, program: str) -> str:
     return MIRROR_REGISTRY if not holder or held_at(home_registry(program), holder) else holder
 
 
-def _cadt_row(parsed: ParsedExport, header: Header, row: Sequence[str], line: int) -> list[UnitRecord]:
+def _cadt_row(
+    parsed: ParsedExport, header: Header, row: Sequence[str], line: int
+) -> list[UnitRecord]:
     role, destination = _cadt_role(header, row)
     quantity = whole_number(header.cell(row, "unitCount"), "unitCount")
     item = _cadt_block(header, row)
     holder = cadt_holder(header.cell(row, "unitRegistryLink"), item.program)
     detail = " | ".join(
         f"{name}={header.cell(row, name).strip()}"
-        for name in ("unitStatus", "unitStatusReason", "correspondingAdjustmentDeclaration",
-                     "correspondingAdjustmentStatus", "marketplace", "marketplaceIdentifier")
+        for name in (
+            "unitStatus",
+            "unitStatusReason",
+            "correspondingAdjustmentDeclaration",
+            "correspondingAdjustmentStatus",
+            "marketplace",
+            "marketplaceIdentifier",
+        )
         if header.cell(row, name).strip()
     )
     base = {"source": parsed.source, "line": line, "registry": holder, "detail": detail[:500]}
@@ -427,12 +543,18 @@ def _rows(lines: Iterable[str], source: str) -> Iterator[tuple[int, list[str]]]:
 def parse_export(lines: Iterable[str], *, source: str, registry: str, kind: str) -> ParsedExport:
     """Read one export; raise ``FileFormatError`` when the file as a whole breaks its format."""
     if registry not in REGISTRIES:
-        raise FileFormatError(f"unknown registry {registry!r}; expected one of {', '.join(REGISTRIES)}", source=source)
+        raise FileFormatError(
+            f"unknown registry {registry!r}; expected one of {', '.join(REGISTRIES)}", source=source
+        )
     if kind not in KINDS:
-        raise FileFormatError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}", source=source)
+        raise FileFormatError(
+            f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}", source=source
+        )
     columns = EXPORTS.get((registry, kind))
     if registry != "cadt" and columns is None:
-        raise FileFormatError(f"{registry} publishes no {kind} export that the meta-registry reads", source=source)
+        raise FileFormatError(
+            f"{registry} publishes no {kind} export that the meta-registry reads", source=source
+        )
     rows = _rows(lines, source)
     first = next(rows, None)
     if first is None:
@@ -441,8 +563,11 @@ def parse_export(lines: Iterable[str], *, source: str, registry: str, kind: str)
     if columns is None:
         header.require(*CADT_COLUMNS)
     else:
-        header.require(columns.quantity, columns.serial if columns.serial_required else None,
-                       columns.date if registry == "verra" and kind != "issuances" else None)
+        header.require(
+            columns.quantity,
+            columns.serial if columns.serial_required else None,
+            columns.date if registry == "verra" and kind != "issuances" else None,
+        )
     parsed = ParsedExport(source=source, registry=registry, kind=kind)
     for line, row in rows:
         if not any(cell.strip() for cell in row):

@@ -45,7 +45,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from greenmarket.integrity.metaregistry.records import ANY_DESTINATION, MIRROR_REGISTRY, Role, UnitRecord, held_at
+from greenmarket.integrity.metaregistry.records import (
+    ANY_DESTINATION,
+    MIRROR_REGISTRY,
+    Role,
+    UnitRecord,
+    held_at,
+)
 from greenmarket.integrity.metaregistry.serials import home_registry
 
 
@@ -106,7 +112,9 @@ class BlockTable:
 
     def __post_init__(self) -> None:
         codes = {name: code for code, name in enumerate(self.registries)}
-        home_of_key = np.array([codes.get(home_registry(k[0]), -1) for k in self.keys] or [0], dtype=np.int16)
+        home_of_key = np.array(
+            [codes.get(home_registry(k[0]), -1) for k in self.keys] or [0], dtype=np.int16
+        )
         mirror = codes.get(MIRROR_REGISTRY, -2)
         group = np.where(home_of_key[self.key] == self.registry, HOME, FOREIGN).astype(np.int8)
         group[self.registry == mirror] = MIRROR
@@ -124,12 +132,21 @@ class BlockTable:
     def from_frame(cls, frame: pd.DataFrame) -> BlockTable:
         """Build the arrays from a frame with the ``FRAME_COLUMNS`` (rows without serials are skipped)."""
         frame = frame[frame["serial_start"].notna()]
-        keys = pd.MultiIndex.from_frame(frame[["program", "project", "vintage", "series"]].fillna("").astype(str))
+        keys = pd.MultiIndex.from_frame(
+            frame[["program", "project", "vintage", "series"]].fillna("").astype(str)
+        )
         key_codes, key_names = keys.factorize()
-        rows = pd.MultiIndex.from_arrays([frame["source"].astype(str), frame["line"].astype(np.int64)])
+        rows = pd.MultiIndex.from_arrays(
+            [frame["source"].astype(str), frame["line"].astype(np.int64)]
+        )
         row_codes, row_names = rows.factorize()
         transfer_to = frame["transfer_to"]
-        names = pd.unique(pd.concat([pd.Series([ANY_DESTINATION]), frame["registry"], transfer_to.dropna()], ignore_index=True))
+        names = pd.unique(
+            pd.concat(
+                [pd.Series([ANY_DESTINATION]), frame["registry"], transfer_to.dropna()],
+                ignore_index=True,
+            )
+        )
         places = pd.CategoricalDtype(categories=names)
         roles = pd.CategoricalDtype(categories=[role.value for role in ROLES])
         return cls(
@@ -142,38 +159,79 @@ class BlockTable:
             row=np.asarray(row_codes, dtype=np.int64),
             row_quantity=frame["row_quantity"].fillna(-1).to_numpy(dtype=np.int64),
             primary=frame["is_primary"].to_numpy(dtype=bool),
-            keys=list(key_names), registries=[str(name) for name in names],
+            keys=list(key_names),
+            registries=[str(name) for name in names],
             rows=[(str(source), int(line)) for source, line in row_names],
         )
 
 
-FRAME_COLUMNS = ("program", "project", "vintage", "series", "serial_start", "serial_end", "role", "registry",
-                 "transfer_to", "source", "line", "row_quantity", "is_primary")
+FRAME_COLUMNS = (
+    "program",
+    "project",
+    "vintage",
+    "series",
+    "serial_start",
+    "serial_end",
+    "role",
+    "registry",
+    "transfer_to",
+    "source",
+    "line",
+    "row_quantity",
+    "is_primary",
+)
 
 
 def records_frame(records: Sequence[UnitRecord]) -> pd.DataFrame:
     """The records that carry serials, one row each, in the ``FRAME_COLUMNS`` (as stored in the database)."""
     data = [
-        (r.block.program, r.block.project, r.block.vintage, r.block.series, r.block.start, r.block.end,
-         r.role.value, r.registry, r.transfer_to, r.source, r.line, r.row_quantity, r.primary)
-        for r in records if r.block is not None
+        (
+            r.block.program,
+            r.block.project,
+            r.block.vintage,
+            r.block.series,
+            r.block.start,
+            r.block.end,
+            r.role.value,
+            r.registry,
+            r.transfer_to,
+            r.source,
+            r.line,
+            r.row_quantity,
+            r.primary,
+        )
+        for r in records
+        if r.block is not None
     ]
     frame = pd.DataFrame(data, columns=list(FRAME_COLUMNS))
-    return frame.astype({"serial_start": "int64", "serial_end": "int64", "line": "int64", "row_quantity": "Int64",
-                         "is_primary": bool})
+    return frame.astype(
+        {
+            "serial_start": "int64",
+            "serial_end": "int64",
+            "line": "int64",
+            "row_quantity": "Int64",
+            "is_primary": bool,
+        }
+    )
 
 
 # --- the sweep --------------------------------------------------------------------------------
 
 
-def _coordinates(start: NDArray[np.int64], end: NDArray[np.int64], keys: int) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
+def _coordinates(
+    start: NDArray[np.int64], end: NDArray[np.int64], keys: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
     """Shift (or, if needed, rank-compress) serials to >= 1 so that key * span + value fits int64."""
     low = int(start.min())
     span = int(end.max()) - low + 2
     if keys * span < 2**62:
         return start - low + 1, end - low + 1, span
     values = np.unique(np.concatenate([start, end]))
-    return (np.searchsorted(values, start) + 1).astype(np.int64), (np.searchsorted(values, end) + 1).astype(np.int64), values.size + 2
+    return (
+        (np.searchsorted(values, start) + 1).astype(np.int64),
+        (np.searchsorted(values, end) + 1).astype(np.int64),
+        values.size + 2,
+    )
 
 
 def overlapping_pairs(
@@ -264,7 +322,10 @@ class _Transfers:
             (int(t.start[i]), int(t.end[i]))
             for i in self.by_key.get(key, ())
             if (t.registry[i] == origin or t.group[i] == MIRROR)
-            and (t.registries[t.transfer[i]] == ANY_DESTINATION or held_at(t.registries[t.transfer[i]], place))
+            and (
+                t.registries[t.transfer[i]] == ANY_DESTINATION
+                or held_at(t.registries[t.transfer[i]], place)
+            )
         )
         reached = low - 1
         for first, last in pieces:
@@ -316,9 +377,9 @@ def _moved_between(table: BlockTable, a: int, b: int, transfers: _Transfers) -> 
         return False
     low, high = _overlap(table, a, b)
     key = int(table.key[a])
-    return transfers.covers(key, low, high, int(table.registry[a]), int(table.registry[b])) or transfers.covers(
-        key, low, high, int(table.registry[b]), int(table.registry[a])
-    )
+    return transfers.covers(
+        key, low, high, int(table.registry[a]), int(table.registry[b])
+    ) or transfers.covers(key, low, high, int(table.registry[b]), int(table.registry[a]))
 
 
 def _with_issuance(table: BlockTable, a: int, b: int, transfers: _Transfers) -> FindingType | None:
@@ -329,13 +390,19 @@ def _with_issuance(table: BlockTable, a: int, b: int, transfers: _Transfers) -> 
         return None
     if table.group[issued] == HOME or _moved_between(table, a, b, transfers):
         return None  # units held elsewhere than their home: their status records there tell
-    return FindingType.RETIRED_AND_ACTIVE if ROLES[table.role[other]].consumed else FindingType.DOUBLE_ISSUANCE
+    return (
+        FindingType.RETIRED_AND_ACTIVE
+        if ROLES[table.role[other]].consumed
+        else FindingType.DOUBLE_ISSUANCE
+    )
 
 
 # --- findings ---------------------------------------------------------------------------------
 
 
-def _finding(table: BlockTable, kind: FindingType, low: int, high: int, key: int, rows: Sequence[int]) -> Finding:
+def _finding(
+    table: BlockTable, kind: FindingType, low: int, high: int, key: int, rows: Sequence[int]
+) -> Finding:
     program, project, vintage, _series = table.keys[key]
     records = tuple(sorted({table.rows[r] for r in rows}))
     return Finding(kind, high - low + 1, program, project, vintage, low, high, records)
@@ -353,12 +420,24 @@ def quantity_mismatches(table: BlockTable) -> list[Finding]:
     stated = table.row_quantity[chosen[firsts]]
     findings = []
     for group in np.flatnonzero(units != stated).tolist():
-        members = chosen[firsts[group] : (firsts[group + 1] if group + 1 < firsts.size else chosen.size)]
+        members = chosen[
+            firsts[group] : (firsts[group + 1] if group + 1 < firsts.size else chosen.size)
+        ]
         first = int(members[0])
         low, high = int(table.start[members].min()), int(table.end[members].max())
         program, project, vintage, _ = table.keys[int(table.key[first])]
-        findings.append(Finding(FindingType.QUANTITY_MISMATCH, int(units[group]), program, project, vintage,
-                                low, high, (table.rows[int(table.row[first])],)))
+        findings.append(
+            Finding(
+                FindingType.QUANTITY_MISMATCH,
+                int(units[group]),
+                program,
+                project,
+                vintage,
+                low,
+                high,
+                (table.rows[int(table.row[first])],),
+            )
+        )
     return findings
 
 
@@ -370,5 +449,25 @@ def find(table: BlockTable) -> list[Finding]:
         kind = classify(table, a, b, transfers)
         if kind is not None:
             low, high = _overlap(table, a, b)
-            findings.append(_finding(table, kind, low, high, int(table.key[a]), (int(table.row[a]), int(table.row[b]))))
-    return sorted(set(findings), key=lambda f: (f.type, f.program, f.project, f.vintage, f.serial_start, f.serial_end, f.records))
+            findings.append(
+                _finding(
+                    table,
+                    kind,
+                    low,
+                    high,
+                    int(table.key[a]),
+                    (int(table.row[a]), int(table.row[b])),
+                )
+            )
+    return sorted(
+        set(findings),
+        key=lambda f: (
+            f.type,
+            f.program,
+            f.project,
+            f.vintage,
+            f.serial_start,
+            f.serial_end,
+            f.records,
+        ),
+    )

@@ -16,11 +16,16 @@ TYPE_LABELS = {
     FindingType.DOUBLE_RETIREMENT: ("二重無効化・取消", "double retirement"),
     FindingType.RETIRED_AND_ACTIVE: ("無効化済みなのに有効", "retired and still active"),
     FindingType.LINKED_TRANSFER: ("登録簿間の正当な移管", "linked transfer (legitimate)"),
-    FindingType.QUANTITY_MISMATCH: ("数量とシリアル範囲の不一致", "quantity disagrees with serials"),
+    FindingType.QUANTITY_MISMATCH: (
+        "数量とシリアル範囲の不一致",
+        "quantity disagrees with serials",
+    ),
 }
 
 
-def report_document(findings: Sequence[Finding], rejections: Sequence[Rejection], imported: dict[str, int]) -> dict[str, Any]:
+def report_document(
+    findings: Sequence[Finding], rejections: Sequence[Rejection], imported: dict[str, int]
+) -> dict[str, Any]:
     """The report exactly as FORMATS.md fixes it."""
     return {
         "findings": [

@@ -65,7 +65,9 @@ class SerialBlock:
         return self.end - self.start + 1
 
 
-def make_block(program: str, project: str, vintage: str, series: str, start: int, end: int) -> SerialBlock:
+def make_block(
+    program: str, project: str, vintage: str, series: str, start: int, end: int
+) -> SerialBlock:
     """Build a block, refusing empty or reversed ranges."""
     if start < 1 or end < start:
         raise SerialFormatError(f"serial range {start}–{end} is empty or reversed")
@@ -106,13 +108,27 @@ def _verra(match: re.Match[str]) -> SerialBlock:
     first, last = _ddmmyyyy(match["vstart"]), _ddmmyyyy(match["vend"])
     if last < first:
         raise SerialFormatError(f"vintage period ends ({last}) before it starts ({first})")
-    return make_block("VCS", f"VCS{int(match['project'])}", str(last.year), "", int(match["start"]), int(match["end"]))
+    return make_block(
+        "VCS",
+        f"VCS{int(match['project'])}",
+        str(last.year),
+        "",
+        int(match["start"]),
+        int(match["end"]),
+    )
 
 
 def _batched(program: str) -> Callable[[re.Match[str]], SerialBlock]:
     def build(match: re.Match[str]) -> SerialBlock:
         project = f"{program}{int(match['project'])}"
-        return make_block(program, project, match["vintage"], str(int(match["batch"])), int(match["start"]), int(match["end"]))
+        return make_block(
+            program,
+            project,
+            match["vintage"],
+            str(int(match["batch"])),
+            int(match["start"]),
+            int(match["end"]),
+        )
 
     return build
 
@@ -127,7 +143,13 @@ SCHEMES: dict[str, tuple[re.Pattern[str], Callable[[re.Match[str]], SerialBlock]
 }
 
 # The registry that issues each program's serials: a block held anywhere else came from there.
-HOME_REGISTRY: dict[str, str] = {"VCS": "verra", "GS": "gold-standard", "ACR": "acr", "CAR": "car", "ART": "art"}
+HOME_REGISTRY: dict[str, str] = {
+    "VCS": "verra",
+    "GS": "gold-standard",
+    "ACR": "acr",
+    "CAR": "car",
+    "ART": "art",
+}
 
 
 def home_registry(program: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, delete, inspect, insert, select
+from sqlalchemy import Connection, delete, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from greenmarket.clock import Clock
@@ -16,8 +16,8 @@ from greenmarket.integrity.metaregistry.finder import FRAME_COLUMNS, records_fra
 from greenmarket.integrity.metaregistry.records import Rejection, Role, UnitRecord
 from greenmarket.integrity.metaregistry.serials import SerialBlock
 from greenmarket.integrity.metaregistry.tables import (
-    metaregistry_rejections,
     metaregistry_records,
+    metaregistry_rejections,
     metaregistry_sources,
 )
 from greenmarket.storage.db import Database
@@ -27,8 +27,11 @@ _CHUNK = 5000
 GREENMARKET_SOURCE = "greenmarket"
 # Held blocks are reserved for settlement but still live; locked blocks back bridge tokens.
 _BLOCK_ROLES = {
-    "active": Role.ACTIVE, "held": Role.ACTIVE, "locked": Role.TOKENIZED,
-    "retired": Role.RETIREMENT, "cancelled": Role.CANCELLATION,
+    "active": Role.ACTIVE,
+    "held": Role.ACTIVE,
+    "locked": Role.TOKENIZED,
+    "retired": Role.RETIREMENT,
+    "cancelled": Role.CANCELLATION,
 }
 
 
@@ -49,12 +52,21 @@ def _chunks(rows: Sequence[dict[str, object]]) -> Iterator[Sequence[dict[str, ob
 def _record_row(record: UnitRecord) -> dict[str, object]:
     item = record.block
     return {
-        "source": record.source, "line": record.line, "registry": record.registry, "role": record.role.value,
-        "program": record.program, "project": record.project, "vintage": record.vintage,
+        "source": record.source,
+        "line": record.line,
+        "registry": record.registry,
+        "role": record.role.value,
+        "program": record.program,
+        "project": record.project,
+        "vintage": record.vintage,
         "series": item.series if item else None,
-        "serial_start": item.start if item else None, "serial_end": item.end if item else None,
-        "quantity": record.quantity, "row_quantity": record.row_quantity, "is_primary": record.primary,
-        "transfer_to": record.transfer_to, "detail": record.detail,
+        "serial_start": item.start if item else None,
+        "serial_end": item.end if item else None,
+        "quantity": record.quantity,
+        "row_quantity": record.row_quantity,
+        "is_primary": record.primary,
+        "transfer_to": record.transfer_to,
+        "detail": record.detail,
     }
 
 
@@ -63,13 +75,20 @@ def save_export(db: Database, parsed: ParsedExport, clock: Clock) -> None:
     with db.unit_of_work() as session:
         for table in (metaregistry_records, metaregistry_rejections, metaregistry_sources):
             session.execute(delete(table).where(table.c.source == parsed.source))
-        session.execute(insert(metaregistry_sources).values(
-            source=parsed.source, registry=parsed.registry, kind=parsed.kind, rows=parsed.imported_rows,
-            imported_at=clock.now().isoformat(),
-        ))
+        session.execute(
+            insert(metaregistry_sources).values(
+                source=parsed.source,
+                registry=parsed.registry,
+                kind=parsed.kind,
+                rows=parsed.imported_rows,
+                imported_at=clock.now().isoformat(),
+            )
+        )
         for chunk in _chunks([_record_row(record) for record in parsed.records]):
             session.execute(insert(metaregistry_records), chunk)
-        rejected = [{"source": r.source, "line": r.line, "reason": r.reason} for r in parsed.rejections]
+        rejected = [
+            {"source": r.source, "line": r.line, "reason": r.reason} for r in parsed.rejections
+        ]
         for chunk in _chunks(rejected):
             session.execute(insert(metaregistry_rejections), chunk)
 
@@ -101,21 +120,48 @@ def greenmarket_records(connection: Connection) -> list[UnitRecord]:
     """
     if not inspect(connection).has_table("serial_blocks"):
         return []
-    from greenmarket.registry.tables import serial_blocks  # the registry is optional for the meta-registry
+    from greenmarket.registry.tables import (
+        serial_blocks,  # the registry is optional for the meta-registry
+    )
 
-    rows = connection.execute(select(
-        serial_blocks.c.id, serial_blocks.c.program, serial_blocks.c.project_id, serial_blocks.c.vintage,
-        serial_blocks.c.serial_start, serial_blocks.c.serial_end, serial_blocks.c.status,
-    ).order_by(serial_blocks.c.id))
+    rows = connection.execute(
+        select(
+            serial_blocks.c.id,
+            serial_blocks.c.program,
+            serial_blocks.c.project_id,
+            serial_blocks.c.vintage,
+            serial_blocks.c.serial_start,
+            serial_blocks.c.serial_end,
+            serial_blocks.c.status,
+        ).order_by(serial_blocks.c.id)
+    )
     records = []
     for row in rows:
         if row.status not in _BLOCK_ROLES:
-            raise ValidationError(f"serial block {row.id} has status {row.status!r}, unknown to the meta-registry")
-        item = SerialBlock(f"GM:{row.program}", row.project_id, str(row.vintage), "", row.serial_start, row.serial_end)
+            raise ValidationError(
+                f"serial block {row.id} has status {row.status!r}, unknown to the meta-registry"
+            )
+        item = SerialBlock(
+            f"GM:{row.program}",
+            row.project_id,
+            str(row.vintage),
+            "",
+            row.serial_start,
+            row.serial_end,
+        )
         for role in (Role.ISSUANCE, _BLOCK_ROLES[row.status]):
-            records.append(UnitRecord(
-                source=GREENMARKET_SOURCE, line=row.id, registry=GREENMARKET_SOURCE, role=role, block=item,
-                quantity=item.quantity, primary=role is Role.ISSUANCE, program=item.program, project=item.project,
-                vintage=item.vintage,
-            ))
+            records.append(
+                UnitRecord(
+                    source=GREENMARKET_SOURCE,
+                    line=row.id,
+                    registry=GREENMARKET_SOURCE,
+                    role=role,
+                    block=item,
+                    quantity=item.quantity,
+                    primary=role is Role.ISSUANCE,
+                    program=item.program,
+                    project=item.project,
+                    vintage=item.vintage,
+                )
+            )
     return records

@@ -6,7 +6,18 @@ Until the Alembic migrations include them, ``metaregistry import`` creates these
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, Engine, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from greenmarket.storage.schema import BigId, metadata
 
@@ -24,7 +35,13 @@ metaregistry_records = Table(
     "metaregistry_records",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("source", String(1000), ForeignKey("metaregistry_sources.source"), nullable=False, index=True),
+    Column(
+        "source",
+        String(1000),
+        ForeignKey("metaregistry_sources.source"),
+        nullable=False,
+        index=True,
+    ),
     Column("line", Integer, nullable=False),
     Column("registry", String(32), nullable=False),
     Column("role", String(16), nullable=False),
@@ -39,7 +56,9 @@ metaregistry_records = Table(
     Column("is_primary", Boolean, nullable=False),
     Column("transfer_to", String(32), nullable=True),
     Column("detail", Text, nullable=False),
-    CheckConstraint("role in ('issuance','active','tokenized','retirement','cancellation')", name="role"),
+    CheckConstraint(
+        "role in ('issuance','active','tokenized','retirement','cancellation')", name="role"
+    ),
     CheckConstraint(
         "(serial_start is null and serial_end is null) or (serial_start >= 1 and serial_end >= serial_start)",
         name="range",
@@ -50,7 +69,13 @@ metaregistry_rejections = Table(
     "metaregistry_rejections",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("source", String(1000), ForeignKey("metaregistry_sources.source"), nullable=False, index=True),
+    Column(
+        "source",
+        String(1000),
+        ForeignKey("metaregistry_sources.source"),
+        nullable=False,
+        index=True,
+    ),
     Column("line", Integer, nullable=False),
     Column("reason", Text, nullable=False),
 )
