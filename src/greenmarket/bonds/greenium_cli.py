@@ -145,7 +145,10 @@ def _run_with_progress(
             result = run(data, out, options, client=client, advance=advance, render=render)
         finally:
             if client is not None:
+                cluster = client.cluster if dask == "local" else None
                 client.close()
+                if cluster is not None:
+                    cluster.close()
         for task in progress.tasks:
             progress.update(task.id, total=task.completed)
         return result
