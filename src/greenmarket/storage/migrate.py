@@ -11,7 +11,11 @@ from sqlalchemy import Engine, MetaData
 from greenmarket.storage.schema import metadata
 
 # Every module that declares tables on the shared metadata.
-TABLE_MODULES = ("greenmarket.registry.tables", "greenmarket.settlement.tables")
+TABLE_MODULES = (
+    "greenmarket.registry.tables",
+    "greenmarket.settlement.tables",
+    "greenmarket.exchange.tables",
+)
 
 
 def all_metadata() -> MetaData:

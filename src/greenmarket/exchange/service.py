@@ -1,0 +1,410 @@
+"""The exchange as a service: books in memory, reservations and the journal in the database.
+
+One writer per contract (a lock). Each command runs in one database transaction that reserves what
+the order needs before it reaches the book (a registry hold of eligible credits for a sell, cash
+for a buy: price × quantity + fee), applies the book's events (trades become settlement
+instructions; cancels and expiry release exactly what was reserved) and appends the command with
+its events to the journal; only after that commits is the command acknowledged. The books are never
+the record: on start, and whenever a transaction fails after the book moved, the books are rebuilt
+by replaying the journal's commands through the deterministic engine, which must reproduce the
+journaled events exactly.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from greenmarket.clock import Clock
+from greenmarket.errors import Conflict, NotFound, ValidationError
+from greenmarket.exchange.auction import CallAuctionBook
+from greenmarket.exchange.continuous import ContinuousBook
+from greenmarket.exchange.contracts import Contract, DeliverySpecification, Mechanism
+from greenmarket.exchange.orders import (
+    Event,
+    OrderAccepted,
+    OrderCancelled,
+    OrderExpired,
+    OrderRejected,
+    OrderType,
+    Side,
+    TimeInForce,
+    Trade,
+)
+from greenmarket.exchange.tables import exchange_orders
+from greenmarket.journal import store as journal_store
+from greenmarket.registry import ledger, model
+from greenmarket.registry.ledger import Context, CreditSpec
+from greenmarket.registry.service import run_in_transaction
+from greenmarket.registry.tables import accounts, participants
+from greenmarket.settlement import cash, dvp
+from greenmarket.settlement.money import to_minor
+from greenmarket.settlement.tables import (
+    cash_accounts,
+    cash_reservations,
+    settlement_instructions,
+)
+from greenmarket.storage.db import Database
+
+AREA = "exchange"
+Book = ContinuousBook | CallAuctionBook
+
+
+@dataclass(frozen=True, slots=True)
+class FeeSchedule:
+    """Venue fees per side, in basis points of the notional, rounded down to the minor unit.
+
+    Rounding down makes a fill's fee never exceed its share of the fee reserved at entry.
+    """
+
+    buyer_bps: Decimal = Decimal("0")
+    seller_bps: Decimal = Decimal("0")
+
+    @staticmethod
+    def fee(notional: int, bps: Decimal) -> int:
+        return int((Decimal(notional) * bps / 10_000).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def credit_spec(contract: Contract) -> CreditSpec:
+    """The registry's view of what a contract may deliver."""
+    spec = contract.specification
+    if isinstance(spec, DeliverySpecification):
+        return CreditSpec(programs=tuple(sorted(spec.programs)),
+                          categories=tuple(sorted(spec.categories)),
+                          vintage_from=spec.vintage_from, vintage_to=spec.vintage_to,
+                          fi_eligible_only="fi_eligible" in spec.eligibility)
+    return CreditSpec(project_id=spec.project, vintage=spec.vintage, programs=(spec.program,))
+
+
+class ExchangeService:
+    """Order entry, cancels, auctions and session ends for a set of contracts."""
+
+    def __init__(self, db: Database, clock: Clock, contracts: list[Contract], *,
+                 base_prices: dict[str, Decimal], fees: FeeSchedule = FeeSchedule()) -> None:
+        self.db = db
+        self.clock = clock
+        self.contracts = {c.contract_id: c for c in contracts}
+        self.base_prices = {cid: self.contracts[cid].to_ticks(p) for cid, p in base_prices.items()}
+        self.fees = fees
+        self._locks = {cid: threading.Lock() for cid in self.contracts}
+        self._books: dict[str, Book] = {}
+        self._next_ids: dict[str, tuple[int, int]] = {}
+        self.recover()
+
+    # --- commands ---------------------------------------------------------------------------
+
+    def open_session(self, contract_id: str, actor: str = "admin:exchange") -> dict[str, Any]:
+        """Open the book of the session taking orders now (base price: the last auction's)."""
+        contract = self._contract(contract_id)
+        with self._locks[contract_id]:
+            if contract_id in self._books:
+                raise Conflict(f"{contract_id} already has an open session",
+                               code="session_open", field="contract_id")
+            now = self.clock.now()
+            session = contract.venue.require_session(now)
+            first_order_id, first_trade_id = self._next_ids.get(contract_id, (1, 1))
+            command = {"contract_id": contract_id, "mechanism": session.mechanism.value,
+                       "base_price": self.base_prices[contract_id],
+                       "first_order_id": first_order_id, "first_trade_id": first_trade_id,
+                       "time": now.isoformat()}
+            return self._run(contract_id, actor, "session_opened", command, lambda book: [])
+
+    def submit(self, participant_id: str, contract_id: str, *, side: str, quantity: int,
+               price: Decimal | None, order_type: str = "limit", time_in_force: str = "day",
+               client_order_id: str | None = None) -> dict[str, Any]:
+        """Enter an order: reserve, match, journal, then acknowledge."""
+        contract = self._contract(contract_id)
+        ticks = None if price is None else contract.to_ticks(Decimal(price))
+        with self._locks[contract_id]:
+            command = {"participant": participant_id, "side": Side(side).value, "price": ticks,
+                       "quantity": quantity, "order_type": OrderType(order_type).value,
+                       "time_in_force": TimeInForce(time_in_force).value,
+                       "client_order_id": client_order_id, "time": self.clock.now().isoformat()}
+            return self._run(contract_id, f"participant:{participant_id}", "order_submitted",
+                             command, lambda book: _apply("order_submitted", book, command))
+
+    def cancel(self, participant_id: str, contract_id: str, order_id: int) -> dict[str, Any]:
+        self._contract(contract_id)
+        with self._locks[contract_id]:
+            command = {"participant": participant_id, "order_id": order_id,
+                       "time": self.clock.now().isoformat()}
+            return self._run(contract_id, f"participant:{participant_id}", "order_cancelled",
+                             command, lambda book: _apply("order_cancelled", book, command))
+
+    def uncross(self, contract_id: str, actor: str = "admin:exchange") -> dict[str, Any]:
+        """Run the call auction of the open window and close it."""
+        self._contract(contract_id)
+        with self._locks[contract_id]:
+            command = {"time": self.clock.now().isoformat()}
+            return self._run(contract_id, actor, "auction_uncrossed", command,
+                             lambda book: _apply("auction_uncrossed", book, command))
+
+    def close_session(self, contract_id: str, actor: str = "admin:exchange") -> dict[str, Any]:
+        """End a continuous session: every resting order expires and its reservation is freed."""
+        self._contract(contract_id)
+        with self._locks[contract_id]:
+            command = {"time": self.clock.now().isoformat()}
+            return self._run(contract_id, actor, "session_closed", command,
+                             lambda book: _apply("session_closed", book, command))
+
+    # --- queries ----------------------------------------------------------------------------
+
+    def book(self, contract_id: str) -> Book:
+        book = self._books.get(contract_id)
+        if book is None:
+            raise Conflict(f"{contract_id} has no open session", code="session_not_open",
+                           field="contract_id")
+        return book
+
+    # --- the one path every command takes ---------------------------------------------------
+
+    def _run(self, contract_id: str, actor: str, kind: str, command: dict[str, Any],
+             step: Any) -> dict[str, Any]:
+        contract = self.contracts[contract_id]
+        moved = False
+
+        def work(session: Any) -> dict[str, Any]:
+            nonlocal moved
+            if moved:  # an earlier attempt moved the book, then lost a database race
+                self._rebuild(contract_id)
+                moved = False
+            ctx = Context(session=session, actor=actor, now=datetime.fromisoformat(command["time"]))
+            if kind == "session_opened":
+                events: list[Event] = []
+            else:
+                book = self.book(contract_id)
+                reservation = self._reserve(ctx, contract, book, command) \
+                    if kind == "order_submitted" else None
+                events = step(book)
+                moved = True
+                self._settle_events(ctx, contract, events, reservation, command)
+            payload = {"contract_id": contract_id, "command": command,
+                       "events": [e.to_dict() for e in events]}
+            sequence = ctx.journal(kind, payload, area=AREA)
+            return {"sequence": sequence, **payload}
+
+        try:
+            result = run_in_transaction(self.db, work)
+        except BaseException:
+            if moved:
+                self._rebuild(contract_id)
+            raise
+        self._apply_lifecycle(contract_id, kind, command, result["events"])
+        return result
+
+    def _reserve(self, ctx: Context, contract: Contract, book: Book,
+                 command: dict[str, Any]) -> dict[str, Any]:
+        """Reserve what the order needs before the book sees it; refusals change nothing."""
+        participant_id = command["participant"]
+        holding, cash_account = _trader_accounts(ctx, participant_id, contract.currency)
+        quantity = command["quantity"]
+        if quantity <= 0 or quantity % contract.lot:
+            raise ValidationError(f"quantity must be a positive multiple of the lot {contract.lot}",
+                                  field="quantity")
+        limit = command["price"] if command["price"] is not None else (
+            book.high if command["side"] == "buy" else book.low)
+        limit_minor = to_minor(contract.to_money(limit), contract.currency, field="price")
+        reference = f"{contract.contract_id}:{book.next_order_id}"
+        if command["side"] == "sell":
+            hold = ledger.place_hold(ctx, account_id=holding, quantity=quantity,
+                                     spec=credit_spec(contract), reference=reference)
+            return {"hold_id": hold["id"], "reservation_id": None, "limit": limit_minor,
+                    "holding": holding, "cash": cash_account}
+        notional = limit_minor * quantity
+        reservation = cash.reserve(ctx, account_id=cash_account,
+                                   amount=notional + self.fees.fee(notional, self.fees.buyer_bps),
+                                   reference=reference)
+        return {"hold_id": None, "reservation_id": reservation["id"], "limit": limit_minor,
+                "holding": holding, "cash": cash_account}
+
+    def _settle_events(self, ctx: Context, contract: Contract, events: list[Event],
+                       reservation: dict[str, Any] | None, command: dict[str, Any]) -> None:
+        for event in events:
+            if isinstance(event, OrderAccepted) and reservation is not None:
+                ctx.session.execute(insert(exchange_orders).values(
+                    contract_id=contract.contract_id, order_id=event.order_id,
+                    participant_id=event.participant, side=event.side.value,
+                    limit_price=reservation["limit"], open_quantity=event.quantity,
+                    hold_id=reservation["hold_id"], reservation_id=reservation["reservation_id"],
+                    cash_account_id=reservation["cash"], holding_account_id=reservation["holding"]))
+            elif isinstance(event, OrderRejected) and reservation is not None:
+                if reservation["hold_id"] is not None:
+                    ledger.release_hold(ctx, reservation["hold_id"])
+                else:
+                    cash.release(ctx, reservation["reservation_id"])
+            elif isinstance(event, Trade):
+                self._instruct(ctx, contract, event)
+            elif isinstance(event, OrderCancelled | OrderExpired):
+                self._close_order(ctx, contract, event.order_id, event.quantity)
+
+    def _instruct(self, ctx: Context, contract: Contract, trade: Trade) -> None:
+        buy = _order_row(ctx, contract.contract_id, trade.buy_order_id)
+        sell = _order_row(ctx, contract.contract_id, trade.sell_order_id)
+        price = to_minor(contract.to_money(trade.price), contract.currency, field="price")
+        notional = price * trade.quantity
+        buyer_fee = self.fees.fee(notional, self.fees.buyer_bps)
+        trade_date = contract.venue.trade_date(trade.time)
+        dvp.instruct(
+            ctx, trade_reference=f"{contract.contract_id}:T{trade.trade_id}",
+            currency=contract.currency, quantity=trade.quantity, price=price,
+            buyer_fee=buyer_fee, seller_fee=self.fees.fee(notional, self.fees.seller_bps),
+            seller_hold_id=sell.hold_id, buyer_account_id=buy.holding_account_id,
+            buyer_reservation_id=buy.reservation_id, seller_cash_account_id=sell.cash_account_id,
+            trade_date=trade_date, settlement_date=contract.settlement_date(trade_date))
+        reserved_for_fill = buy.limit_price * trade.quantity + self.fees.fee(
+            buy.limit_price * trade.quantity, self.fees.buyer_bps)
+        surplus = reserved_for_fill - notional - buyer_fee
+        if surplus > 0:
+            cash.release(ctx, buy.reservation_id, surplus)
+        for row in (buy, sell):
+            open_quantity = row.open_quantity - trade.quantity
+            _set_open(ctx, row.id, open_quantity)
+            if open_quantity == 0:
+                self._finish(ctx, row.id)
+
+    def _close_order(self, ctx: Context, contract: Contract, order_id: int, quantity: int) -> None:
+        """A cancel or expiry: free the order's open part."""
+        row = _order_row(ctx, contract.contract_id, order_id)
+        if row.side == "sell":
+            ledger.release_hold(ctx, row.hold_id, quantity)
+        _set_open(ctx, row.id, row.open_quantity - quantity)
+        if row.open_quantity - quantity == 0:
+            self._finish(ctx, row.id)
+
+    def _finish(self, ctx: Context, row_id: int) -> None:
+        """A buy order that is done gives back all cash not owed to pending settlements."""
+        row = ctx.session.execute(select(exchange_orders).where(exchange_orders.c.id == row_id)).one()
+        if row.side != "buy":
+            return
+        owed = int(ctx.session.execute(
+            select(func.coalesce(func.sum(settlement_instructions.c.amount
+                                          + settlement_instructions.c.buyer_fee), 0))
+            .where(settlement_instructions.c.buyer_reservation_id == row.reservation_id,
+                   settlement_instructions.c.state != "settled")).scalar_one())
+        remaining = ctx.session.execute(
+            select(cash_reservations.c.remaining)
+            .where(cash_reservations.c.id == row.reservation_id)).scalar_one()
+        if remaining > owed:
+            cash.release(ctx, row.reservation_id, remaining - owed)
+
+    # --- books: lifecycle and replay --------------------------------------------------------
+
+    def _apply_lifecycle(self, contract_id: str, kind: str, command: dict[str, Any],
+                         events: list[dict[str, Any]]) -> None:
+        """Keep the in-memory books in step after a command committed (or during replay)."""
+        if kind == "session_opened":
+            contract = self.contracts[contract_id]
+            book_class = CallAuctionBook if command["mechanism"] == Mechanism.CALL_AUCTION \
+                else ContinuousBook
+            self._books[contract_id] = book_class(
+                contract, command["base_price"], first_order_id=command["first_order_id"],
+                first_trade_id=command["first_trade_id"])
+        elif kind in ("auction_uncrossed", "session_closed"):
+            book = self._books.pop(contract_id)
+            self._next_ids[contract_id] = (book.next_order_id, book.next_trade_id)
+            trades = [e for e in events if e["type"] == "Trade"]
+            if trades:
+                self.base_prices[contract_id] = trades[-1]["price"]
+
+    def recover(self) -> None:
+        """Rebuild every book by replaying the journal; the engine must agree with it."""
+        self._books.clear()
+        self._next_ids.clear()
+        with self.db.read() as session:
+            for entry in journal_store.read(session, area=AREA):
+                self._replay(entry.type, entry.payload)
+
+    def _rebuild(self, contract_id: str) -> None:
+        self._books.pop(contract_id, None)
+        self._next_ids.pop(contract_id, None)
+        with self.db.read() as session:
+            for entry in journal_store.read(session, area=AREA):
+                if entry.payload["contract_id"] == contract_id:
+                    self._replay(entry.type, entry.payload)
+
+    def _replay(self, kind: str, payload: dict[str, Any]) -> None:
+        contract_id, command = payload["contract_id"], payload["command"]
+        if contract_id not in self.contracts:
+            return
+        if kind != "session_opened":
+            events = [e.to_dict() for e in _apply(kind, self._books[contract_id], command)]
+            if events != payload["events"]:
+                raise Conflict(f"replaying {kind} on {contract_id} does not reproduce the "
+                               "journaled events", code="replay_diverged")
+        self._apply_lifecycle(contract_id, kind, command, payload["events"])
+
+    def _contract(self, contract_id: str) -> Contract:
+        if contract_id not in self.contracts:
+            raise NotFound(f"contract {contract_id} does not exist", field="contract_id")
+        return self.contracts[contract_id]
+
+
+def _apply(kind: str, book: Book, command: dict[str, Any]) -> list[Event]:
+    """Drive the engine with one journaled command (the same code serves live and replay)."""
+    time = datetime.fromisoformat(command["time"])
+    if kind == "order_submitted":
+        owner = command["participant"]  # the beneficial owner is the registry participant
+        if isinstance(book, CallAuctionBook):
+            if command["order_type"] != "limit":
+                raise ValidationError("call auctions take limit orders only", field="order_type")
+            return book.submit(command["participant"], owner, Side(command["side"]),
+                               command["price"], command["quantity"], time,
+                               command["client_order_id"])
+        return book.submit(command["participant"], owner, Side(command["side"]), command["price"],
+                           command["quantity"], time, OrderType(command["order_type"]),
+                           TimeInForce(command["time_in_force"]), command["client_order_id"])
+    if kind == "order_cancelled":
+        return book.cancel(command["order_id"], command["participant"], time)
+    if kind == "auction_uncrossed":
+        if not isinstance(book, CallAuctionBook):
+            raise Conflict("the open session is continuous", code="not_an_auction")
+        return book.uncross(time)[1]
+    if kind == "session_closed":
+        if isinstance(book, CallAuctionBook):
+            raise Conflict("a call session closes by its uncross", code="not_continuous")
+        return book.expire(time)
+    raise ValueError(kind)
+
+
+def _trader_accounts(ctx: Context, participant_id: str, currency: str) -> tuple[int, int]:
+    """The participant's open holding account and its cash account in ``currency``."""
+    participant = ctx.session.execute(
+        select(participants.c.kyc_state).where(participants.c.id == participant_id)).first()
+    if participant is None:
+        raise NotFound(f"participant {participant_id} does not exist", field="participant")
+    if participant.kyc_state != model.KycState.VERIFIED:
+        raise ValidationError(f"participant {participant_id}'s KYC is {participant.kyc_state}",
+                              code="kyc_not_verified", field="participant")
+    holding = ctx.session.execute(
+        select(accounts.c.id).where(accounts.c.participant_id == participant_id,
+                                    accounts.c.kind == model.AccountKind.HOLDING,
+                                    accounts.c.state == model.AccountState.OPEN)
+        .order_by(accounts.c.id)).scalar()
+    cash_account = ctx.session.execute(
+        select(cash_accounts.c.id).where(cash_accounts.c.participant_id == participant_id,
+                                         cash_accounts.c.currency == currency,
+                                         cash_accounts.c.kind == "participant")).scalar()
+    if holding is None or cash_account is None:
+        raise Conflict(f"participant {participant_id} needs an open holding account and a "
+                       f"{currency} cash account to trade", code="not_set_up_to_trade",
+                       field="participant")
+    return int(holding), int(cash_account)
+
+
+def _order_row(ctx: Context, contract_id: str, order_id: int) -> Any:
+    return ctx.session.execute(
+        select(exchange_orders).where(exchange_orders.c.contract_id == contract_id,
+                                      exchange_orders.c.order_id == order_id)).one()
+
+
+def _set_open(ctx: Context, row_id: int, open_quantity: int) -> None:
+    ctx.session.execute(update(exchange_orders).where(exchange_orders.c.id == row_id)
+                        .values(open_quantity=open_quantity))
+
+
+__all__ = ["ExchangeService", "FeeSchedule", "credit_spec"]
