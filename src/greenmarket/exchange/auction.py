@@ -279,6 +279,10 @@ class CallAuctionBook:
     def next_order_id(self) -> int:
         return self._next_order_id
 
+    @property
+    def next_trade_id(self) -> int:
+        return self._next_trade_id
+
     def orders(self) -> Iterator[OrderAccepted]:
         return (order.accepted for order in self._orders.values())
 
