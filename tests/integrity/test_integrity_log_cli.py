@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from typer.testing import CliRunner
 
-from greenmarket.cli import app
+from greenmarket.cli import app, main
 from greenmarket.errors import DomainError
 from greenmarket.integrity.checkpoint import Checkpoint, public_key_pem, sign
 from greenmarket.integrity.merkle import MerkleTree
@@ -112,13 +111,11 @@ def test_a_journal_sealed_outside_any_database_verifies(make_chain, signing_key,
     assert "entries 31…33 are chained but not yet covered" in output
 
 
-def test_the_console_command_exits_2_with_the_error_code(exported: Path) -> None:
+def test_the_console_command_exits_2_with_the_error_code(exported: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     lines = (exported / "journal.jsonl").read_text().splitlines()
     (exported / "short.jsonl").write_text("\n".join(lines[:15]))
-    script = "import sys; from greenmarket.cli import main; sys.argv[0] = 'greenmarket'; main()"
-    result = subprocess.run(
-        [sys.executable, "-c", script, "log", *verify_args(exported, "short.jsonl")],
-        capture_output=True, text=True, check=False,
-    )
-    assert result.returncode == 2
-    assert "log_journal_short" in result.stderr
+    monkeypatch.setattr(sys, "argv", ["greenmarket", "log", *verify_args(exported, "short.jsonl")])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    assert "log_journal_short" in capsys.readouterr().err
