@@ -24,7 +24,6 @@ Rules beyond single cells:
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -208,23 +207,58 @@ def _read_text(path: Path) -> pd.DataFrame:
 
 
 def _as_text(column: pd.Series) -> pd.Series:
-    def cell(value: object) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-            return ""
-        if isinstance(value, (bool, np.bool_)):
-            return "true" if value else "false"
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
-            return str(int(value))  # integers that Parquet stored as floats (a column with gaps)
-        if isinstance(value, dt.datetime):  # pandas.Timestamp included
-            return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return str(value)
+    """Write a Parquet column's values as the CSV would hold them (vectorised by dtype)."""
+    missing = column.isna().to_numpy()
+    if pd.api.types.is_bool_dtype(column):
+        text = pd.Series(np.where(column.fillna(False).to_numpy(dtype=bool), "true", "false"), dtype=object)
+    elif pd.api.types.is_datetime64_any_dtype(column):
+        stamps = column.dt.tz_localize(None) if getattr(column.dt, "tz", None) else column
+        midnight = (stamps == stamps.dt.normalize()).to_numpy()
+        # a time of day is written out in full, so that the date rule rejects it
+        text = pd.Series(np.where(midnight, stamps.dt.strftime("%Y-%m-%d"), stamps.astype(str)), dtype=object)
+    elif pd.api.types.is_integer_dtype(column):
+        text = column.astype(str).astype(object)
+    elif pd.api.types.is_float_dtype(column):
+        values = column.to_numpy(dtype=np.float64)
+        whole = np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) < 2**53)
+        # integers that Parquet stored as floats (a column with gaps) are written as integers
+        text = pd.Series(np.where(whole, np.where(whole, values, 0).astype(np.int64).astype(str),
+                                  values.astype(str)), dtype=object)
+    elif pd.api.types.is_string_dtype(column) and column.dropna().map(type).eq(str).all():
+        text = column.astype(object)
+    else:
+        text = pd.Series([_cell_text(value) for value in column.astype(object)], dtype=object)
+    text = text.reset_index(drop=True)
+    text[missing] = ""
+    return text
 
-    return pd.Series([cell(value) for value in column.astype(object)], dtype=object)
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def _parse(text: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray, str]:
+    """Return (parsed values, bad-cell mask, rule text) for one column.
+
+    Columns repeat a lot (ISINs, dates, flags), so each distinct text is parsed once.
+    """
+    text = text.astype(str)
+    codes, uniques = pd.factorize(text)
+    values, bad, rule = _parse_distinct(pd.Series(np.asarray(uniques, dtype=object), dtype=object), column)
+    if column.kind in ("isin", "text", "currency", "enum"):
+        parsed = text  # the text itself
+    else:
+        parsed = pd.Series(np.asarray(values)[codes], index=text.index)
+    return parsed, np.asarray(bad, dtype=bool)[codes], rule
+
+
+def _parse_distinct(text: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray, str]:
     """Return (parsed values, bad-cell mask, rule text) for one column."""
     text = text.astype(str)
     empty = (text == "").to_numpy()
@@ -232,7 +266,7 @@ def _parse(text: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray, str]
     kind = column.kind
     if kind == "isin":
         values = text
-        bad = ~np.array([is_valid_isin(code) for code in text], dtype=bool)
+        bad = ~np.fromiter((is_valid_isin(code) for code in text), dtype=bool, count=len(text))
         rule = "ISIN must be 12 characters (2 letters, 9 letters or digits, 1 digit) with a valid check digit"
     elif kind == "text":
         values, bad, rule = text, np.zeros(len(text), dtype=bool), "required text"
