@@ -97,8 +97,8 @@ class Registry:
     def audit(self) -> list[str]:
         """Every invariant violation, journal break and replay difference (empty: all good)."""
         with self.db.read() as session:
-            return (audit.check_invariants(session) + audit.verify_journal(session)
-                    + audit.compare_with_tables(session))
+            report = audit.audit(session)
+        return report.invariant_violations + report.journal_problems + report.replay_differences
 
     def balances(self) -> dict[tuple[int, str], int]:
         """Credits per (account id, block status)."""

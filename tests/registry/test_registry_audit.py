@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
 from sqlalchemy import text
 
+from greenmarket.errors import ValidationError
 from greenmarket.journal import store as journal_store
 from greenmarket.registry import audit, ledger
 from greenmarket.registry.ledger import CreditSpec
@@ -34,6 +36,8 @@ def test_a_clean_registry_passes_every_check(sqlite_registry: Registry) -> None:
     with sqlite_registry.db.read() as session:
         report = audit.audit(session)
     assert report.ok
+    with sqlite_registry.db.read() as session:
+        assert audit.verify_journal(session) == report.journal_entries
     assert report.blocks == 4  # the held piece, the rest at alpha, the active and retired at beta
     assert report.journal_entries > 20
 
@@ -92,8 +96,10 @@ def test_an_edited_journal_entry_breaks_the_chain(sqlite_registry: Registry) -> 
     tamper(sqlite_registry, "drop trigger journal_no_update",
            "update journal set actor = 'mallory' where sequence = 3")
     with sqlite_registry.db.read() as session:
-        assert audit.verify_journal(session) == [
-            "journal entry 3: content does not match its hash"]
+        with pytest.raises(ValidationError, match="journal entry 3: content does not match") as error:
+            audit.verify_journal(session)
+        assert error.value.code == "journal_tampered"
+        assert audit.audit(session).journal_problems == [error.value.message]
 
 
 def test_rebuild_takes_the_last_after_image_of_each_block(sqlite_registry: Registry) -> None:

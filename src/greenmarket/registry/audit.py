@@ -5,11 +5,12 @@ Three independent checks an operator (``greenmarket registry audit``) or a test 
 - :func:`check_invariants` reads the tables and lists every violated registry invariant (per
   issuance, issued = active + held + retired + cancelled; no overlap; blocks inside their issuance;
   held credits per active hold equal its ``remaining``; no empty or negative block; one holder each);
-- :func:`verify_journal` checks the journal's hash chain;
+- :func:`verify_journal` checks the journal's hash chain (raises on the first break);
 - :func:`compare_with_tables` replays the ``blocks`` after-images of the registry's journal entries
   (:func:`rebuild_from_journal`) and lists every difference with the ``serial_blocks`` table.
 
-Every check returns readable messages; an empty list means all is well. None of them writes.
+The table checks return readable messages (an empty list means all is well); :func:`audit` runs
+all three and gathers their findings in one :class:`AuditReport`. None of them writes.
 """
 
 from __future__ import annotations
@@ -63,11 +64,16 @@ def audit(session: Session) -> AuditReport:
     """Run every check in one read transaction."""
     entries = session.execute(select(func.count()).select_from(journal)).scalar_one()
     blocks = session.execute(select(func.count()).select_from(serial_blocks)).scalar_one()
+    try:
+        verify_journal(session)
+        journal_problems = []
+    except ValidationError as error:
+        journal_problems = [error.message]
     return AuditReport(
         blocks=int(blocks),
         journal_entries=int(entries),
         invariant_violations=check_invariants(session),
-        journal_problems=verify_journal(session),
+        journal_problems=journal_problems,
         replay_differences=compare_with_tables(session),
     )
 
@@ -211,13 +217,13 @@ def _size(block: dict[str, Any]) -> int:
 # --- journal ---------------------------------------------------------------------------------
 
 
-def verify_journal(session: Session) -> list[str]:
-    """Check the whole journal's hash chain; the first break is reported (empty: intact)."""
-    try:
-        verify_chain(journal_store.read(session))
-    except ValidationError as error:
-        return [error.message]
-    return []
+def verify_journal(session: Session) -> int:
+    """Check the whole journal's hash chain; return the number of entries checked.
+
+    Raises :class:`~greenmarket.errors.ValidationError` (``journal_gap``, ``journal_broken_link``
+    or ``journal_tampered``) naming the first entry that breaks it.
+    """
+    return verify_chain(journal_store.read(session))
 
 
 def rebuild_from_journal(entries: Iterable[JournalEntry]) -> dict[int, dict[str, Any]]:
