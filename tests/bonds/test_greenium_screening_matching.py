@@ -123,6 +123,8 @@ def test_screening_relaxes_liquidity_and_price_then_expands_issuers() -> None:
 
     no_expansion = screen(bonds, last, ScreeningCriteria(top_issuers=2, bonds_per_group=4, max_expansions=0))
     assert "C0" not in set(no_expansion["isin"])
+    unpriced = screen(bonds, last.drop("A0"), criteria)
+    assert "A0" not in set(unpriced["isin"])  # no price at all: never selected, even relaxed
 
 
 def test_screening_caps_each_currency_and_year_group() -> None:

@@ -12,7 +12,8 @@ Per currency and issue year the steps are:
    transition, sustainability-linked and conventional bonds are out), issued in that calendar year,
    in that currency; floating-rate (``coupon_type == floating``), perpetual and strip bonds are
    excluded, and so are duplicate issues (same issuer, maturity, coupon type and rate: the largest
-   amount is kept, then the smallest ISIN).
+   amount is kept, then the smallest ISIN). A bond without any price is never selected: relaxing
+   the price criterion admits old or irregular prices, not none (it could have no Z-spread).
 2. **Top issuers** — issuers ranked by the number of eligible green bonds (ties: larger total amount,
    then issuer name); the first ``top_issuers`` are taken.
 3. **Strict tier** — their bonds with a recent evaluated price (latest price no more than
@@ -136,7 +137,7 @@ def _eligible_green(
     dates = pd.to_datetime(last_price_date) if len(last_price_date) else pd.Series(dtype="datetime64[ns]")
     frame["last_price_date"] = frame["isin"].map(dates)
     frame["last_price_date"] = pd.to_datetime(frame["last_price_date"])
-    return frame
+    return frame[frame["last_price_date"].notna()]
 
 
 def _drop_duplicate_issues(frame: pd.DataFrame) -> pd.DataFrame:
