@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from greenmarket.bonds.calendar import calendar_codes, settlement_dates
@@ -14,6 +16,7 @@ from greenmarket.bonds.curves import zero_curves
 from greenmarket.bonds.schedule import accrued_interest
 from greenmarket.bonds.zspread import CHUNK_TERMS, Pricer, clean_prices_for_chunk, solve_z, z_spreads, z_spreads_for_chunk
 from greenmarket.cli import app
+from greenmarket.errors import ValidationError
 
 from bonds_testkit import bond_row, make_isin
 
@@ -184,3 +187,25 @@ def test_bonds_clean_prices_for_chunk_inverts_the_z_spread() -> None:
         assert priced.sum() == 2
         np.testing.assert_allclose(back.loc[priced, "z_spread_bp"], target[priced], atol=1e-8)
         assert joined.loc[~priced, "clean_price"].isna().all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.floats(0, 9), st.sampled_from([0, 1, 2, 4, 12]), st.integers(1, 40),
+    st.lists(st.floats(40, 160), min_size=2, max_size=6, unique=True),
+)
+def test_bonds_z_spread_falls_as_the_price_rises(coupon, frequency, years, clean) -> None:
+    bond = bond_row(make_isin(40), coupon_rate=0.0 if frequency == 0 else coupon, coupon_frequency=frequency,
+                    coupon_type="zero" if frequency == 0 else "fixed",
+                    maturity_date=pd.Timestamp("2020-01-15") + pd.DateOffset(years=years + 4))
+    day = pd.Timestamp("2024-05-31")
+    prices = pd.DataFrame({"isin": bond["isin"], "date": day, "clean_price": sorted(clean)})
+    z = z_spreads(pd.DataFrame([bond]), prices, flat_curve("EUR", ["2024-05-31"], 2.0))["z_spread_bp"].to_numpy()
+    finite = z[np.isfinite(z)]
+    assert np.all(np.diff(finite) < 0)
+
+
+def test_bonds_unknown_compounding_is_refused() -> None:
+    bonds, prices, curves = universe()
+    with pytest.raises(ValidationError, match="compounding"):
+        z_spreads(bonds, prices, curves, compounding="daily")
