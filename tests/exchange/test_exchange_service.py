@@ -165,3 +165,38 @@ def test_restart_rebuilds_the_books_from_the_journal(venue):
         restarted.submit("buyer", SPOT.contract_id, side="buy", quantity=1,
                          price=Decimal("9.00"), client_order_id="c0")
     assert duplicate.value.code == "duplicate_client_order_id"
+
+
+def test_amend_resizes_the_reservation_and_follows_the_priority_rule(venue):
+    service, clock, run = venue
+    clock.set(NEW_YORK_MORNING)
+    service.open_session(SPOT.contract_id)
+    sell = service.submit("seller", SPOT.contract_id, side="sell", quantity=100,
+                          price=Decimal("10.50"))["events"][0]["order_id"]
+    first = service.submit("buyer", SPOT.contract_id, side="buy", quantity=100,
+                           price=Decimal("9.50"))["events"][0]["order_id"]
+    service.submit("other", SPOT.contract_id, side="buy", quantity=10, price=Decimal("9.50"))
+    # a smaller sell keeps its place and gives back 40 credits
+    kept = service.amend("seller", SPOT.contract_id, sell, price=Decimal("10.50"), quantity=60)
+    assert kept["events"][0]["kept_priority"] is True
+    assert _free(run, 1) == {"active": 940, "held": 60}
+    # a higher bid loses priority and needs more cash: 100 × 9.80 + fee
+    moved = service.amend("buyer", SPOT.contract_id, first, price=Decimal("9.80"), quantity=100)
+    assert moved["events"][0]["kept_priority"] is False
+    assert _cash(run, "buyer", "USD") == (10_000_000, 98_000 + 98)
+
+
+def test_refused_amendment_changes_nothing(venue):
+    service, clock, run = venue
+    clock.set(NEW_YORK_MORNING)
+    service.open_session(SPOT.contract_id)
+    order = service.submit("buyer", SPOT.contract_id, side="buy", quantity=100,
+                           price=Decimal("9.50"))["events"][0]["order_id"]
+    before = (_cash(run, "buyer", "USD"), service.book(SPOT.contract_id).depth())
+    with pytest.raises(InsufficientFunds):
+        service.amend("buyer", SPOT.contract_id, order, price=Decimal("9.50"),
+                      quantity=2_000_000)
+    with pytest.raises(DomainError) as foreign:
+        service.amend("other", SPOT.contract_id, order, price=Decimal("9.40"), quantity=50)
+    assert foreign.value.status == 404
+    assert (_cash(run, "buyer", "USD"), service.book(SPOT.contract_id).depth()) == before

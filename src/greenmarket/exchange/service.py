@@ -41,7 +41,7 @@ from greenmarket.journal import store as journal_store
 from greenmarket.registry import ledger, model
 from greenmarket.registry.ledger import Context, CreditSpec
 from greenmarket.registry.service import run_in_transaction
-from greenmarket.registry.tables import accounts, participants
+from greenmarket.registry.tables import accounts, holds, participants
 from greenmarket.settlement import cash, dvp
 from greenmarket.settlement.money import to_minor
 from greenmarket.settlement.tables import (
@@ -136,6 +136,21 @@ class ExchangeService:
             return self._run(contract_id, f"participant:{participant_id}", "order_cancelled",
                              command, lambda book: _apply("order_cancelled", book, command))
 
+    def amend(self, participant_id: str, contract_id: str, order_id: int, *, price: Decimal,
+              quantity: int) -> dict[str, Any]:
+        """Change a resting order's price and total quantity; its reservation follows first.
+
+        A lower total at the same price keeps time priority; anything else loses it (the book's
+        rule). Growing the reservation can be refused (insufficient credits or funds).
+        """
+        contract = self._contract(contract_id)
+        with self._locks[contract_id]:
+            command = {"participant": participant_id, "order_id": order_id,
+                       "price": contract.to_ticks(Decimal(price)), "quantity": quantity,
+                       "time": self.clock.now().isoformat()}
+            return self._run(contract_id, f"participant:{participant_id}", "order_amended",
+                             command, lambda book: _apply("order_amended", book, command))
+
     def uncross(self, contract_id: str, actor: str = "admin:exchange") -> dict[str, Any]:
         """Run the call auction of the open window and close it."""
         self._contract(contract_id)
@@ -180,6 +195,8 @@ class ExchangeService:
                 book = self.book(contract_id)
                 reservation = self._reserve(ctx, contract, book, command) \
                     if kind == "order_submitted" else None
+                if kind == "order_amended":
+                    self._resize(ctx, contract, command)
                 events = step(book)
                 moved = True
                 self._settle_events(ctx, contract, events, reservation, command)
@@ -222,6 +239,39 @@ class ExchangeService:
         return {"hold_id": None, "reservation_id": reservation["id"], "limit": limit_minor,
                 "holding": holding, "cash": cash_account}
 
+    def _resize(self, ctx: Context, contract: Contract, command: dict[str, Any]) -> None:
+        """Make an order's reservation exactly what its amended terms need."""
+        row = _order_row(ctx, contract.contract_id, command["order_id"])
+        if row.participant_id != command["participant"] or row.open_quantity == 0:
+            raise NotFound(f"order {command['order_id']} is not resting in the book",
+                           field="order_id")
+        filled = row.quantity - row.open_quantity
+        open_quantity = command["quantity"] - filled
+        if open_quantity <= 0:
+            return  # the book refuses it (amend_below_filled) and the transaction rolls back
+        if row.side == "sell":
+            pending = _undelivered(ctx, row.hold_id)
+            current = ctx.session.execute(select(holds.c.remaining)
+                                          .where(holds.c.id == row.hold_id)).scalar_one()
+            change = open_quantity + pending - current
+            if change > 0:
+                ledger.extend_hold(ctx, row.hold_id, change)
+            elif change < 0:
+                ledger.release_hold(ctx, row.hold_id, -change)
+            limit = row.limit_price
+        else:
+            limit = to_minor(contract.to_money(command["price"]), contract.currency, field="price")
+            notional = limit * open_quantity
+            needed = notional + self.fees.fee(notional, self.fees.buyer_bps) + _owed(
+                ctx, row.reservation_id)
+            current = _reservation_remaining(ctx, row.reservation_id)
+            if needed > current:
+                cash.extend(ctx, row.reservation_id, needed - current)
+            elif needed < current:
+                cash.release(ctx, row.reservation_id, current - needed)
+        ctx.session.execute(update(exchange_orders).where(exchange_orders.c.id == row.id).values(
+            quantity=command["quantity"], open_quantity=open_quantity, limit_price=limit))
+
     def _settle_events(self, ctx: Context, contract: Contract, events: list[Event],
                        reservation: dict[str, Any] | None, command: dict[str, Any]) -> None:
         for event in events:
@@ -229,7 +279,8 @@ class ExchangeService:
                 ctx.session.execute(insert(exchange_orders).values(
                     contract_id=contract.contract_id, order_id=event.order_id,
                     participant_id=event.participant, side=event.side.value,
-                    limit_price=reservation["limit"], open_quantity=event.quantity,
+                    limit_price=reservation["limit"], quantity=event.quantity,
+                    open_quantity=event.quantity,
                     hold_id=reservation["hold_id"], reservation_id=reservation["reservation_id"],
                     cash_account_id=reservation["cash"], holding_account_id=reservation["holding"]))
             elif isinstance(event, OrderRejected) and reservation is not None:
@@ -281,14 +332,8 @@ class ExchangeService:
         row = ctx.session.execute(select(exchange_orders).where(exchange_orders.c.id == row_id)).one()
         if row.side != "buy":
             return
-        owed = int(ctx.session.execute(
-            select(func.coalesce(func.sum(settlement_instructions.c.amount
-                                          + settlement_instructions.c.buyer_fee), 0))
-            .where(settlement_instructions.c.buyer_reservation_id == row.reservation_id,
-                   settlement_instructions.c.state != "settled")).scalar_one())
-        remaining = ctx.session.execute(
-            select(cash_reservations.c.remaining)
-            .where(cash_reservations.c.id == row.reservation_id)).scalar_one()
+        owed = _owed(ctx, row.reservation_id)
+        remaining = _reservation_remaining(ctx, row.reservation_id)
         if remaining > owed:
             cash.release(ctx, row.reservation_id, remaining - owed)
 
@@ -360,6 +405,9 @@ def _apply(kind: str, book: Book, command: dict[str, Any]) -> list[Event]:
                            TimeInForce(command["time_in_force"]), command["client_order_id"])
     if kind == "order_cancelled":
         return book.cancel(command["order_id"], command["participant"], time)
+    if kind == "order_amended":
+        return book.amend(command["order_id"], command["participant"], command["price"],
+                          command["quantity"], time)
     if kind == "auction_uncrossed":
         if not isinstance(book, CallAuctionBook):
             raise Conflict("the open session is continuous", code="not_an_auction")
@@ -394,6 +442,28 @@ def _trader_accounts(ctx: Context, participant_id: str, currency: str) -> tuple[
                        f"{currency} cash account to trade", code="not_set_up_to_trade",
                        field="participant")
     return int(holding), int(cash_account)
+
+
+def _owed(ctx: Context, reservation_id: int) -> int:
+    """Cash a buy reservation still owes to trades not yet settled (amount + buyer fee)."""
+    return int(ctx.session.execute(
+        select(func.coalesce(func.sum(settlement_instructions.c.amount
+                                      + settlement_instructions.c.buyer_fee), 0))
+        .where(settlement_instructions.c.buyer_reservation_id == reservation_id,
+               settlement_instructions.c.state != "settled")).scalar_one())
+
+
+def _undelivered(ctx: Context, hold_id: int) -> int:
+    """Credits a sell hold still owes to trades not yet settled."""
+    return int(ctx.session.execute(
+        select(func.coalesce(func.sum(settlement_instructions.c.quantity), 0))
+        .where(settlement_instructions.c.seller_hold_id == hold_id,
+               settlement_instructions.c.state != "settled")).scalar_one())
+
+
+def _reservation_remaining(ctx: Context, reservation_id: int) -> int:
+    return int(ctx.session.execute(select(cash_reservations.c.remaining)
+                                   .where(cash_reservations.c.id == reservation_id)).scalar_one())
 
 
 def _order_row(ctx: Context, contract_id: str, order_id: int) -> Any:

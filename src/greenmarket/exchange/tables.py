@@ -15,6 +15,7 @@ exchange_orders = Table(
     Column("participant_id", String(64), ForeignKey("participants.id"), nullable=False),
     Column("side", String(4), nullable=False),
     Column("limit_price", BigInteger, nullable=False),  # minor units per credit reserved at
+    Column("quantity", BigInteger, nullable=False),  # total, as amended
     Column("open_quantity", BigInteger, nullable=False),
     Column("hold_id", BigId, ForeignKey("holds.id"), nullable=True),
     Column("reservation_id", BigId, ForeignKey("cash_reservations.id"), nullable=True),

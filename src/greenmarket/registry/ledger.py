@@ -438,6 +438,23 @@ def place_hold(
     return result
 
 
+def extend_hold(ctx: Context, hold_id: int, quantity: int) -> dict[str, Any]:
+    """Reserve ``quantity`` more credits under an active hold (an order amended upwards)."""
+    hold = _active_hold(ctx, hold_id)
+    spec = CreditSpec.from_dict(hold.specification)
+    selection = Selection(quantity=quantity, spec=spec)
+    free = _lock_blocks(ctx, hold.account_id, BlockStatus.ACTIVE, selection)
+    cuts = _cut(free, selection)
+    touched = _apply_cuts(ctx, free, cuts, account_id=hold.account_id, status=BlockStatus.HELD,
+                          hold_id=hold_id)
+    ctx.session.execute(update(holds).where(holds.c.id == hold_id).values(
+        quantity=hold.quantity + quantity, remaining=hold.remaining + quantity))
+    result = {**hold._mapping, "quantity": hold.quantity + quantity,
+              "remaining": hold.remaining + quantity}
+    ctx.journal("hold_extended", {**result, "extended": quantity, "blocks": touched})
+    return result
+
+
 def release_hold(ctx: Context, hold_id: int, quantity: int | None = None) -> dict[str, Any]:
     """Give back ``quantity`` (default: all that remains) of a hold's credits to free."""
     hold = _active_hold(ctx, hold_id)
@@ -779,6 +796,6 @@ def ensure_participant_owns(ctx: Context, participant_id: str, account_id: int) 
 
 __all__ = [
     "Context", "CreditSpec", "Selection", "cancel", "consume_hold", "create_program", "issue",
-    "lock", "open_account", "unlock", "place_hold", "register_participant", "register_project", "release_hold",
+    "extend_hold", "lock", "open_account", "unlock", "place_hold", "register_participant", "register_project", "release_hold",
     "retire", "set_account_state", "set_kyc_state", "transfer",
 ]

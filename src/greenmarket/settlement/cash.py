@@ -106,6 +106,28 @@ def reserve(ctx: Context, *, account_id: int, amount: int, reference: str | None
     return result
 
 
+def extend(ctx: Context, reservation_id: int, amount: int) -> dict[str, Any]:
+    """Reserve ``amount`` more free cash under an active reservation (an order amended up)."""
+    _positive(amount)
+    reservation = _active_reservation(ctx, reservation_id)
+    account = _lock_account(ctx, reservation.account_id)
+    free = account.balance - account.reserved
+    if amount > free:
+        raise InsufficientFunds(
+            f"{amount} more needed but only {free} free in cash account {account.id}",
+            field="amount", requested=amount, available=free)
+    ctx.session.execute(update(cash_reservations).where(cash_reservations.c.id == reservation_id)
+                        .values(amount=reservation.amount + amount,
+                                remaining=reservation.remaining + amount))
+    _set_reserved(ctx, account.id, account.reserved + amount)
+    result = {**reservation._mapping, "amount": reservation.amount + amount,
+              "remaining": reservation.remaining + amount}
+    ctx.journal("cash_reservation_extended", {**result, "extended": amount,
+                                              "reserved_after": account.reserved + amount},
+                area=AREA)
+    return result
+
+
 def release(ctx: Context, reservation_id: int, amount: int | None = None) -> dict[str, Any]:
     """Give back part or all of what remains reserved (cancel, expiry, better fill price)."""
     reservation = _active_reservation(ctx, reservation_id)

@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('participant_id', sa.String(length=64), nullable=False),
     sa.Column('side', sa.String(length=4), nullable=False),
     sa.Column('limit_price', sa.BigInteger(), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
     sa.Column('open_quantity', sa.BigInteger(), nullable=False),
     sa.Column('hold_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('reservation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
