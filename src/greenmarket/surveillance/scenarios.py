@@ -398,11 +398,11 @@ class DayBuilder:
         quantity = self.size()
         price = mid + 1 if side == "buy" else mid - 1
         buyer, seller = (intermediary, counterparty) if side == "buy" else (counterparty, intermediary)
-        buy, sell, trade = self.cross(ts, contract, buyer, seller, price, quantity, buyer_first=side == "buy")
-        own = buy if side == "buy" else sell
+        buy, sell, trade = self.cross(ts, contract, buyer, seller, price, quantity, buyer_first=side != "buy")
+        own = buy if side == "buy" else sell  # entered second: it takes the resting order
         later = ts + float(rng.uniform(3, 50))
         limit = price + (3 if side == "buy" else -3)
-        big = self.order(later, client, contract, side, limit, int(self.mean_size * float(rng.uniform(2.5, 6))))
+        big = self.order(later, client, contract, side, limit, int(self.mean_size * float(rng.uniform(3.5, 7))))
         unwind_ts = later + float(rng.uniform(1, 120))
         unwind = self.order(unwind_ts, intermediary, contract, "sell" if side == "buy" else "buy", limit, quantity)
         evidence = [own.order_id, big.order_id, trade.trade_id, unwind.order_id]

@@ -4,8 +4,8 @@ order that it handles, the own order filled, and the position then turned at a p
 
 When an intermediary enters an agent order of at least ``large_order_multiple`` times the
 contract's mean order size, the rule takes the intermediary's principal orders in the same
-contract, side and session entered at most ``window_seconds`` earlier and already (partly) filled
-when the client order arrives: the intermediary traded ahead. Within
+contract, side and session entered at most ``window_seconds`` earlier that took liquidity (filled
+within ``take_seconds`` of entry, before the client order arrived): the intermediary raced ahead. Within
 ``profit_within_seconds`` after the client order it watches the intermediary's principal fills:
 fills of those orders (the *front* fills) and fills of its principal orders on the other side
 entered after them at a better price than the front fills' average (the *unwind*: selling higher
@@ -31,6 +31,7 @@ from greenmarket.surveillance.rules.base import Context, Rule
 @dataclass(frozen=True)
 class FrontRunningConfig:
     window_seconds: float = 60.0
+    take_seconds: float = 1.0
     large_order_multiple: float = 2.0
     profit_within_seconds: float = 300.0
 
@@ -75,7 +76,7 @@ class FrontRunningRule(Rule):
         if not own or o.quantity < self.config.large_order_multiple * self.context.mean_order_size(o.contract):
             return
         principals = [p for p in own if order.ts - p.ts <= self.config.window_seconds
-                      and p.order_id in self._fills]
+                      and any(t.ts - p.ts <= self.config.take_seconds for t in self._fills.get(p.order_id, ()))]
         if not principals:
             return
         suspect = _Suspect(order, principals, order.ts + self.config.profit_within_seconds)
