@@ -7,8 +7,6 @@ sees and moves only its own accounts; anything else answers 404, as if it did no
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -21,6 +19,7 @@ from greenmarket.journal import store as journal_store
 from greenmarket.registry import ledger, queries
 from greenmarket.registry.ledger import Context, CreditSpec, Selection
 from greenmarket.registry.service import IdempotencyKey, RegistryService
+from greenmarket.rows import rows_to_csv
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 Caller = Annotated[Principal, Depends(principal_from_request)]
@@ -194,14 +193,7 @@ def tabular(rows: list[dict[str, Any]], fmt: str, filename: str) -> Any:
         return rows
     if fmt != "csv":
         raise ValidationError("format must be json or csv", field="format")
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (";".join(map(str, v)) if isinstance(v, list) else v)
-                             for k, v in row.items()})
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(rows_to_csv(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
 
 

@@ -5,9 +5,7 @@
 
 from __future__ import annotations
 
-import csv
 import getpass
-import io
 import json
 import sys
 from collections.abc import Callable
@@ -22,6 +20,7 @@ from greenmarket.api.auth import create_user
 from greenmarket.registry import ledger, queries
 from greenmarket.registry.ledger import Context, CreditSpec, Selection
 from greenmarket.registry.service import RegistryService, run_in_transaction
+from greenmarket.rows import rows_to_csv
 from greenmarket.storage.db import Database
 
 app = typer.Typer(help="Registry operations (operator). 登録簿の操作（運用者向け）。",
@@ -192,14 +191,7 @@ def _emit(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> None:
     if fmt == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=2)
     elif fmt == "csv":
-        buffer = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: (";".join(map(str, v)) if isinstance(v, list) else v)
-                                 for k, v in row.items()})
-        text = buffer.getvalue()
+        text = rows_to_csv(rows)
     else:
         raise typer.BadParameter("format must be csv or json", param_hint="--format")
     if out is None:
