@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 from typing import Any
 
 import typer
@@ -181,6 +182,63 @@ class DemoLoader:
         return int(self.run("admin:demo", operation)["id"])
 
 
+# --- Exchange and cash (the exchange's part of the demo) ------------------------------------
+# Cash accounts funded for every verified participant, the demo sessions open, a few resting
+# orders, so that a newcomer can place an order at once and watch an auction uncross.
+
+#: Opening deposit of each verified participant per currency (what the bank account confirmed).
+DEMO_CASH = {"JPY": "50000000", "USD": "500000.00"}
+
+#: When the demo opens its sessions: inside the TSE-style morning window and the CBL-style day.
+DEMO_SESSION_TIMES = {
+    "Asia/Tokyo": datetime(2025, 6, 2, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo")),
+    "America/New_York": datetime(2025, 6, 2, 9, 30, tzinfo=ZoneInfo("America/New_York")),
+}
+
+# (participant, contract, side, price, quantity): resting orders; the forestry call book crosses.
+DEMO_ORDERS = [
+    ("hokuriku-forest", "TSE-JCR-FORESTRY", "sell", "3250", 400),
+    ("hokuriku-forest", "TSE-JCR-FORESTRY", "sell", "3300", 600),
+    ("kansai-logistics", "TSE-JCR-FORESTRY", "buy", "3260", 300),
+    ("kansai-logistics", "TSE-JCR-FORESTRY", "buy", "3150", 200),
+    ("kanagawa-pref", "TSE-JCR-ENERGY-SAVING", "sell", "1750", 500),
+    ("kansai-logistics", "TSE-JCR-ENERGY-SAVING", "buy", "1650", 400),
+    ("midori-trading", "CBL-GLOBAL-NATURE", "sell", "1.55", 5000),
+    ("midori-trading", "CBL-GLOBAL-NATURE", "sell", "1.60", 8000),
+    ("kansai-logistics", "CBL-GLOBAL-NATURE", "buy", "1.45", 2000),
+]
+
+
+def load_exchange(database: Database) -> None:
+    """Fund the verified demo participants, open every demo session, rest the demo orders."""
+    from decimal import Decimal
+
+    from greenmarket.exchange.venue import build_exchange
+    from greenmarket.settlement import cash
+    from greenmarket.settlement.money import to_minor
+
+    clock = FixedClock(DEMO_SESSION_TIMES["Asia/Tokyo"])
+    service = RegistryService(database, clock)
+    for pid, _, _, kyc in PARTICIPANTS:
+        if kyc != "verified":
+            continue
+        for currency, amount in DEMO_CASH.items():
+            account = service.execute("admin:demo", lambda c, p=pid, cur=currency:
+                                      cash.open_cash_account(c, participant_id=p, currency=cur))
+            service.execute("admin:demo", lambda c, a=account["id"], cur=currency, m=amount:
+                            cash.deposit(c, account_id=a, amount=to_minor(m, cur),
+                                         reference=f"demo-wire-{a}"))
+    exchange = build_exchange(database, clock)
+    for contract in exchange.contracts.values():
+        clock.set(DEMO_SESSION_TIMES[contract.venue.time_zone])
+        exchange.open_session(contract.contract_id, actor="admin:demo")
+        for pid, contract_id, side, price, quantity in DEMO_ORDERS:
+            if contract_id == contract.contract_id:
+                clock.advance(timedelta(minutes=3))
+                exchange.submit(pid, contract_id, side=side, quantity=quantity,
+                                price=Decimal(price), client_order_id=f"demo-{clock.now():%H%M}")
+
+
 def is_empty(database: Database) -> bool:
     with database.read() as session:
         return session.execute(select(func.count()).select_from(participants)).scalar_one() == 0
@@ -205,5 +263,6 @@ def load(if_empty: bool = typer.Option(False, help="Do nothing when data exists.
         console.print("demo already loaded / デモデータは読み込み済み")
     else:
         DemoLoader(database).load()
+        load_exchange(database)
         console.print("demo market loaded / デモ市場を読み込みました")
     print_tokens()

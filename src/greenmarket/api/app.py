@@ -10,6 +10,8 @@ from greenmarket.clock import Clock, SystemClock
 from greenmarket.registry import api as registry_api
 from greenmarket.integrity import api as integrity_api
 from greenmarket.frameworks import api as frameworks_api
+from greenmarket.exchange import api as exchange_api, venue
+from greenmarket.settlement import api as settlement_api
 from greenmarket.storage.db import Database
 
 
@@ -24,6 +26,7 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
     install_problem_handlers(app)
     app.state.db = database or Database()
     app.state.clock = clock or SystemClock()
+    app.state.exchange = venue.build_exchange(app.state.db, app.state.clock)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -32,4 +35,6 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
     app.include_router(registry_api.router)
     app.include_router(integrity_api.router)
     app.include_router(frameworks_api.router)
+    app.include_router(exchange_api.router)
+    app.include_router(settlement_api.router)
     return app
