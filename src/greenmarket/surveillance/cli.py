@@ -86,3 +86,20 @@ def evaluate(
 
     report = run_evaluation(ScenarioConfig(days=days, seed=seed), write_events=write_events)
     typer.echo(report.table())
+
+
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Event file to write (JSON Lines). 出力先。")],
+    timezone: Annotated[str, typer.Option(help="Venue time zone of the times written. 取引所の時間帯。")] = VENUE_TIMEZONE,
+) -> None:
+    """Export the journal (participants, registry transfers) as surveillance events.
+    仕訳帳を監視イベント形式で書き出す。"""
+    from greenmarket.storage.db import Database
+    from greenmarket.surveillance.export import export_journal
+
+    database = Database()
+    with database.read() as session:
+        records = list(export_journal(session, timezone=timezone))
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    typer.echo(f"{len(records)} records / 件 -> {out}")

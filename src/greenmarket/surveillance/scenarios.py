@@ -400,7 +400,7 @@ class DayBuilder:
         buyer, seller = (intermediary, counterparty) if side == "buy" else (counterparty, intermediary)
         buy, sell, trade = self.cross(ts, contract, buyer, seller, price, quantity, buyer_first=side != "buy")
         own = buy if side == "buy" else sell  # entered second: it takes the resting order
-        later = ts + float(rng.uniform(3, 50))
+        later = ts + float(rng.uniform(2, 25))
         limit = price + (3 if side == "buy" else -3)
         big = self.order(later, client, contract, side, limit, int(self.mean_size * float(rng.uniform(3.5, 7))))
         unwind_ts = later + float(rng.uniform(1, 120))

@@ -9,8 +9,9 @@ within ``take_seconds`` of entry, before the client order arrived): the intermed
 ``profit_within_seconds`` after the client order it watches the intermediary's principal fills:
 fills of those orders (the *front* fills) and fills of its principal orders on the other side
 entered after them at a better price than the front fills' average (the *unwind*: selling higher
-after buying, buying back lower after selling). A front fill, a profitable unwind and a fill of the
-client order (the execution the intermediary profited from) together alert; one alert per client
+after buying, buying back lower after selling). Front fills, profitable unwinds of at least
+``min_unwound`` of their quantity and a fill of the client order (the execution the intermediary
+profited from) together alert; one alert per client
 order, extended as more evidence comes.
 
 Score: ``0.5 × (1 - gap / window_seconds) + 0.5 × client / (client + own quantity)``, with
@@ -30,10 +31,11 @@ from greenmarket.surveillance.rules.base import Context, Rule
 
 @dataclass(frozen=True)
 class FrontRunningConfig:
-    window_seconds: float = 60.0
+    window_seconds: float = 30.0
     take_seconds: float = 1.0
     large_order_multiple: float = 2.0
     profit_within_seconds: float = 300.0
+    min_unwound: float = 0.5
 
 
 class _Suspect:
@@ -89,7 +91,7 @@ class FrontRunningRule(Rule):
         for order in (buy, sell):
             o = order.order
             suspect = self._clients.get(order.order_id)
-            if suspect is not None and suspect.front and suspect.unwind:
+            if suspect is not None and self._complete(suspect):
                 self._raise(suspect)
             if o.capacity != "principal" or self.context.parties.kind.get(o.participant) != "intermediary":
                 continue
@@ -109,8 +111,14 @@ class FrontRunningRule(Rule):
                 average = sum(t.price * t.quantity for t, _ in suspect.front) / quantity
                 if (trade.price > average) if side == "buy" else (trade.price < average):
                     suspect.unwind.append((trade, order))
-            if suspect.front and suspect.unwind and suspect.client.filled:
+            if self._complete(suspect):
                 self._raise(suspect)
+
+    def _complete(self, suspect: _Suspect) -> bool:
+        """Front fills, an unwind of at least ``min_unwound`` of them, and the client's fill."""
+        front = sum(t.quantity for t, _ in suspect.front)
+        unwound = sum(t.quantity for t, _ in suspect.unwind)
+        return bool(front and suspect.client.filled and unwound >= self.config.min_unwound * front)
 
     def on_day_end(self) -> None:
         self._own.clear()

@@ -1,0 +1,78 @@
+"""The journal exported to the surveillance format: registry transfers, scanned like any file."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from greenmarket.cli import app
+from greenmarket.clock import FixedClock
+from greenmarket.registry import ledger, model
+from greenmarket.registry.service import RegistryService
+from greenmarket.storage.db import Database
+from greenmarket.storage.migrate import upgrade
+from greenmarket.surveillance.events import EventReader
+from greenmarket.surveillance.export import export_journal
+
+PROJECT = {"id": "JCR-0001", "program": "JCREDIT", "name": "Rooftop solar", "country": "jp",
+           "category": "renewable_power", "methodology": "EN-R-002", "verifier": "JQA",
+           "verifier_accreditation": "iso14065"}
+
+
+def registry_with_a_round_trip(url: str) -> Database:
+    """alpha issues to itself, sends 300 to beta (two vintages), and beta sends 100 back."""
+    db = Database(url)
+    upgrade(db.engine)
+    service = RegistryService(db, FixedClock(datetime(2026, 1, 5, 1, 0, tzinfo=UTC)))
+    run = lambda operation: service.execute("admin", operation)  # noqa: E731
+    for program in model.known_programs():
+        run(lambda c, p=program: ledger.create_program(c, **p))
+    run(lambda c: ledger.register_project(c, **PROJECT))
+    holding = {}
+    for pid in ("alpha", "beta"):
+        run(lambda c, pid=pid: ledger.register_participant(c, id=pid, name=pid, type="corporate",
+                                                           kyc_state="verified"))
+        account = run(lambda c, pid=pid: ledger.open_account(c, pid, "holding"))
+        run(lambda c, a=account["id"]: ledger.set_account_state(c, a, "open"))
+        holding[pid] = account["id"]
+    for vintage in (2023, 2024):
+        run(lambda c, v=vintage: ledger.issue(c, project_id="JCR-0001", vintage=v, quantity=150,
+                                              account_id=holding["alpha"]))
+    run(lambda c: ledger.transfer(c, from_account_id=holding["alpha"], to_account_id=holding["beta"],
+                                  selection=ledger.Selection(quantity=300)))
+    run(lambda c: ledger.transfer(c, from_account_id=holding["beta"], to_account_id=holding["alpha"],
+                                  selection=ledger.Selection(quantity=100, spec=ledger.CreditSpec(vintage=2024))))
+    return db
+
+
+def test_export_maps_accounts_to_participants_and_splits_by_vintage(sqlite_url: str) -> None:
+    db = registry_with_a_round_trip(sqlite_url)
+    with db.read() as session:
+        records = list(export_journal(session))
+    assert records[:2] == [
+        {"type": "participant", "id": "alpha", "beneficial_owner": "alpha", "kind": "member"},
+        {"type": "participant", "id": "beta", "beneficial_owner": "beta", "kind": "member"},
+    ]
+    transfers = [(r["transfer_id"], r["from_participant"], r["to_participant"], r["quantity"], r["vintage"])
+                 for r in records[2:]]
+    assert transfers == [("registry-1-1", "alpha", "beta", 150, "2023"),
+                         ("registry-1-2", "alpha", "beta", 150, "2024"),
+                         ("registry-2", "beta", "alpha", 100, "2024")]
+    assert all(r["time"] == "2026-01-05T10:00:00+09:00" for r in records[2:])
+    assert len(list(EventReader("export").read(json.dumps(r) for r in records))) == len(records)
+
+
+def test_export_cli_output_scans(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    registry_with_a_round_trip(sqlite_url).dispose()
+    monkeypatch.setenv("GREENMARKET_DATABASE_URL", sqlite_url)
+    events, alerts = tmp_path / "journal.jsonl", tmp_path / "alerts.json"
+    runner = CliRunner()
+    result = runner.invoke(app, ["surveillance", "export", "--out", str(events)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["surveillance", "scan", "--events", str(events), "--out", str(alerts)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(alerts.read_text()) == {"alerts": []}  # alpha and beta are not related
