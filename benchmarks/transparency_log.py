@@ -41,7 +41,7 @@ START = datetime(2026, 4, 1, tzinfo=UTC)
 
 
 def timed(label: str, action):  # type: ignore[no-untyped-def]
-    """Run ``action``; print wall and CPU seconds (CPU is the steadier figure on a shared machine)."""
+    """Run ``action``; print wall and CPU seconds (CPU is steadier on a shared machine)."""
     began, began_cpu = time.perf_counter(), time.process_time()
     result = action()
     elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu
@@ -75,21 +75,32 @@ def in_memory(leaves: int, rng: random.Random) -> None:
         return longest
 
     longest, spent = timed(f"{PROOFS:,} inclusion proofs made + verified", inclusion)
-    print(f"{'  per proof (ms); longest / ceil(log2 n)':<46} {spent / PROOFS * 1e3:9.3f}   "
-          f"{longest} / {(leaves - 1).bit_length()}")
+    print(
+        f"{'  per proof (ms); longest / ceil(log2 n)':<46} {spent / PROOFS * 1e3:9.3f}   "
+        f"{longest} / {(leaves - 1).bit_length()}"
+    )
     longest, spent = timed(f"{PROOFS:,} consistency proofs made + verified", consistency)
-    print(f"{'  per proof (ms); longest / ceil(log2 n)+1':<46} {spent / PROOFS * 1e3:9.3f}   "
-          f"{longest} / {(leaves - 1).bit_length() + 1}")
+    print(
+        f"{'  per proof (ms); longest / ceil(log2 n)+1':<46} {spent / PROOFS * 1e3:9.3f}   "
+        f"{longest} / {(leaves - 1).bit_length() + 1}"
+    )
 
 
 def sealed(count: int) -> list[dict]:
     rows, previous = [], GENESIS_HASH
     for sequence in range(1, count + 1):
         entry = JournalEntry.seal(
-            sequence=sequence, time=START + timedelta(seconds=sequence), actor="registry-admin",
-            area="registry", type="credits_transferred",
-            payload={"from": f"ACC-{sequence % 97}", "to": f"ACC-{sequence % 89}",
-                     "serial_start": sequence * 1000 + 1, "serial_end": sequence * 1000 + 500},
+            sequence=sequence,
+            time=START + timedelta(seconds=sequence),
+            actor="registry-admin",
+            area="registry",
+            type="credits_transferred",
+            payload={
+                "from": f"ACC-{sequence % 97}",
+                "to": f"ACC-{sequence % 89}",
+                "serial_start": sequence * 1000 + 1,
+                "serial_end": sequence * 1000 + 500,
+            },
             previous_hash=previous,
         )
         rows.append(entry.to_dict())
@@ -109,16 +120,22 @@ def stored(entries: int, folder: Path) -> None:
     del rows
     key, clock = Ed25519PrivateKey.generate(), FixedClock(START)
     with database.read() as session:
-        _, cold = timed(f"cold tree over {entries:,} stored entries", lambda: log.journal_tree(session))
+        _, cold = timed(
+            f"cold tree over {entries:,} stored entries", lambda: log.journal_tree(session)
+        )
         _, warm = timed("warm tree (cached, nothing new)", lambda: log.journal_tree(session))
     with database.unit_of_work() as session:
-        signed, _ = timed("sign a checkpoint", lambda: log.issue_checkpoint(session, clock=clock, key=key))
+        signed, _ = timed(
+            "sign a checkpoint", lambda: log.issue_checkpoint(session, clock=clock, key=key)
+        )
     buffer = io.BytesIO()
     with database.read() as session:
         timed("export as JSON Lines", lambda: log.export_journal(session, buffer))
     lines = buffer.getvalue().decode().splitlines()
     parsed, parse = timed("parse the export", lambda: parse_journal_lines(lines, source="bench"))
-    _, check = timed("verify chain + Merkle root offline", lambda: verify_journal(parsed, signed.checkpoint))
+    _, check = timed(
+        "verify chain + Merkle root offline", lambda: verify_journal(parsed, signed.checkpoint)
+    )
     print(f"{'  stored entries per second (cold tree)':<46} {entries / cold:13,.0f}")
     print(f"{'  cold / warm tree':<46} {cold / max(warm, 1e-9):13,.0f}x")
     print(f"{'  offline verify (parse + check), s':<46} {parse + check:9.3f}")

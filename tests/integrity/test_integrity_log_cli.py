@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from typer.testing import CliRunner
 
 from greenmarket.cli import app, main
@@ -41,8 +40,15 @@ def exported(journal_db, signing_key, append_to, tmp_path: Path) -> Path:  # typ
 
 
 def verify_args(folder: Path, journal: str = "journal.jsonl") -> list[str]:
-    return ["verify", "--journal", str(folder / journal), "--checkpoint", str(folder / "cp.json"),
-            "--public-key", str(folder / "key.pub")]
+    return [
+        "verify",
+        "--journal",
+        str(folder / journal),
+        "--checkpoint",
+        str(folder / "cp.json"),
+        "--public-key",
+        str(folder / "key.pub"),
+    ]
 
 
 def test_an_exported_journal_verifies_offline(exported: Path) -> None:
@@ -62,7 +68,10 @@ def test_a_tampered_export_fails_verification(exported: Path) -> None:
     (exported / "deleted.jsonl").write_text("\n".join(lines[:3] + lines[4:]))
     assert refused(*verify_args(exported, "deleted.jsonl")).code == "journal_gap"
     (exported / "reordered.jsonl").write_text("\n".join([lines[1], lines[0]] + lines[2:]))
-    assert refused(*verify_args(exported, "reordered.jsonl")).code in {"journal_gap", "journal_broken_link"}
+    assert refused(*verify_args(exported, "reordered.jsonl")).code in {
+        "journal_gap",
+        "journal_broken_link",
+    }
     (exported / "bad.jsonl").write_text("\n".join(lines[:2] + ["{oops"] + lines[3:]))
     error = refused(*verify_args(exported, "bad.jsonl"))
     assert error.code == "file_format" and "bad.jsonl:3" in error.message
@@ -76,9 +85,13 @@ def test_a_checkpoint_with_a_changed_root_fails(exported: Path) -> None:
     assert refused(*verify_args(exported)).code == "log_bad_signature"
 
 
-def test_proofs_from_the_cli_verify_and_a_fork_is_reported(exported: Path, journal_db, append_to) -> None:  # type: ignore[no-untyped-def]
+def test_proofs_from_the_cli_verify_and_a_fork_is_reported(
+    exported: Path, journal_db, append_to
+) -> None:  # type: ignore[no-untyped-def]
     folder = exported
-    run("inclusion-proof", "--sequence", "7", "--tree-size", "20", "--out", str(folder / "inc.json"))
+    run(
+        "inclusion-proof", "--sequence", "7", "--tree-size", "20", "--out", str(folder / "inc.json")
+    )
     common = ["--checkpoint", str(folder / "cp.json"), "--public-key", str(folder / "key.pub")]
     assert "entry 7 is in the signed tree of size 20" in run(
         "verify-proof", "--proof", str(folder / "inc.json"), *common
@@ -88,22 +101,37 @@ def test_proofs_from_the_cli_verify_and_a_fork_is_reported(exported: Path, journ
     run("consistency-proof", "--first", "20", "--second", "25", "--out", str(folder / "cons.json"))
     newer = ["--checkpoint", str(folder / "cp2.json"), "--public-key", str(folder / "key.pub")]
     assert "extends the signed tree of size 20" in run(
-        "verify-proof", "--proof", str(folder / "cons.json"), *newer,
-        "--previous", str(folder / "cp.json"),
+        "verify-proof",
+        "--proof",
+        str(folder / "cons.json"),
+        *newer,
+        "--previous",
+        str(folder / "cp.json"),
     )
     proof = json.loads((folder / "cons.json").read_text())
     proof["proof"][0] = "11" * 32
     (folder / "forged.json").write_text(json.dumps(proof))
-    error = refused("verify-proof", "--proof", str(folder / "forged.json"), *newer,
-                    "--previous", str(folder / "cp.json"))
+    error = refused(
+        "verify-proof",
+        "--proof",
+        str(folder / "forged.json"),
+        *newer,
+        "--previous",
+        str(folder / "cp.json"),
+    )
     assert error.code == "log_fork_detected"
 
 
-def test_a_journal_sealed_outside_any_database_verifies(make_chain, signing_key, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_journal_sealed_outside_any_database_verifies(
+    make_chain, signing_key, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     entries = make_chain(33)
     (tmp_path / "journal.jsonl").write_bytes(b"".join(e.to_bytes() + b"\n" for e in entries))
     tree = MerkleTree(e.to_bytes() for e in entries[:30])
-    signed = sign(Checkpoint("greenmarket/journal", 30, tree.root(), "2026-04-01T12:00:00.000000Z"), signing_key)
+    signed = sign(
+        Checkpoint("greenmarket/journal", 30, tree.root(), "2026-04-01T12:00:00.000000Z"),
+        signing_key,
+    )
     (tmp_path / "cp.json").write_text(json.dumps(signed.to_dict()))
     (tmp_path / "key.pub").write_text(public_key_pem(signing_key.public_key()))
     output = run(*verify_args(tmp_path))
@@ -111,7 +139,9 @@ def test_a_journal_sealed_outside_any_database_verifies(make_chain, signing_key,
     assert "entries 31…33 are chained but not yet covered" in output
 
 
-def test_the_console_command_exits_2_with_the_error_code(exported: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_console_command_exits_2_with_the_error_code(
+    exported: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
     lines = (exported / "journal.jsonl").read_text().splitlines()
     (exported / "short.jsonl").write_text("\n".join(lines[:15]))
     monkeypatch.setattr(sys, "argv", ["greenmarket", "log", *verify_args(exported, "short.jsonl")])

@@ -40,13 +40,17 @@ def rewrite(database: Database, sequence: int, **payload: object) -> None:
             sealed = JournalEntry(**{**entry.body(), "payload": changed, "previous_hash": previous})
             sealed = JournalEntry(**{**sealed.body(), "hash": sealed.compute_hash()})
             session.execute(
-                update(journal).where(journal.c.sequence == entry.sequence).values(**sealed.to_dict())
+                update(journal)
+                .where(journal.c.sequence == entry.sequence)
+                .values(**sealed.to_dict())
             )
             previous = sealed.hash
         session.execute(update(journal_head).values(hash=previous))
 
 
-def test_checkpoints_and_proofs_over_the_stored_journal(database_url, signing_key, new_journal_database, append_to) -> None:  # type: ignore[no-untyped-def]
+def test_checkpoints_and_proofs_over_the_stored_journal(
+    database_url, signing_key, new_journal_database, append_to
+) -> None:  # type: ignore[no-untyped-def]
     database = new_journal_database(database_url)
     append_to(database, 9)
     first = checkpoint(database, signing_key)
@@ -80,7 +84,9 @@ def test_the_cached_tree_forgets_rolled_back_entries(journal_db, signing_key, ap
     append_to(journal_db, 5)
     with pytest.raises(RuntimeError):
         with journal_db.unit_of_work() as session:
-            store.append(session, time=CLOCK.now(), actor="a", area="registry", type="x", payload={})
+            store.append(
+                session, time=CLOCK.now(), actor="a", area="registry", type="x", payload={}
+            )
             assert log.journal_tree(session).size == 6
             raise RuntimeError("roll back")
     append_to(journal_db, 2, tag="after")
@@ -90,11 +96,15 @@ def test_the_cached_tree_forgets_rolled_back_entries(journal_db, signing_key, ap
     assert tree.size == 7
 
 
-def test_a_changed_entry_in_the_table_is_refused(journal_db, signing_key, append_to, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_entry_in_the_table_is_refused(
+    journal_db, signing_key, append_to, sqlite_url
+) -> None:  # type: ignore[no-untyped-def]
     append_to(journal_db, 10)
     checkpoint(journal_db, signing_key)
     with journal_db.unit_of_work() as session:
-        session.execute(update(journal).where(journal.c.sequence == 4).values(payload={"quantity": 10**6}))
+        session.execute(
+            update(journal).where(journal.c.sequence == 4).values(payload={"quantity": 10**6})
+        )
     fresh = Database(sqlite_url)  # another process: no cached tree
     with pytest.raises(DomainError) as refused:
         checkpoint(fresh, signing_key)
@@ -102,7 +112,9 @@ def test_a_changed_entry_in_the_table_is_refused(journal_db, signing_key, append
     fresh.dispose()
 
 
-def test_a_deleted_entry_in_the_table_is_refused(journal_db, signing_key, append_to, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+def test_a_deleted_entry_in_the_table_is_refused(
+    journal_db, signing_key, append_to, sqlite_url
+) -> None:  # type: ignore[no-untyped-def]
     append_to(journal_db, 10)
     with journal_db.unit_of_work() as session:
         session.execute(delete(journal).where(journal.c.sequence == 6))
@@ -113,7 +125,9 @@ def test_a_deleted_entry_in_the_table_is_refused(journal_db, signing_key, append
     fresh.dispose()
 
 
-def test_a_rewritten_history_is_never_signed(journal_db, signing_key, append_to, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+def test_a_rewritten_history_is_never_signed(
+    journal_db, signing_key, append_to, sqlite_url
+) -> None:  # type: ignore[no-untyped-def]
     append_to(journal_db, 12)
     old = checkpoint(journal_db, signing_key)
     rewrite(journal_db, 5, quantity=1)  # the chain is whole again: only the log can tell
@@ -129,4 +143,3 @@ def test_a_rewritten_history_is_never_signed(journal_db, signing_key, append_to,
         with pytest.raises(ValidationError) as refused:
             proof.verify(old.checkpoint, rewritten)
         assert refused.value.code == "log_fork_detected"
-

@@ -44,8 +44,16 @@ def test_roots_match_the_naive_definition_for_every_size(tree: MerkleTree) -> No
 
 
 def test_known_answers_of_the_rfc_6962_reference_vectors() -> None:
-    leaves = [b"", b"\x00", b"\x10", b"\x20\x21", b"\x30\x31", b"\x40\x41\x42\x43",
-              bytes(range(0x50, 0x58)), bytes(range(0x60, 0x70))]
+    leaves = [
+        b"",
+        b"\x00",
+        b"\x10",
+        b"\x20\x21",
+        b"\x30\x31",
+        b"\x40\x41\x42\x43",
+        bytes(range(0x50, 0x58)),
+        bytes(range(0x60, 0x70)),
+    ]
     expected = {
         1: "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
         2: "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -145,5 +153,7 @@ def test_random_trees_prove_what_the_naive_tree_holds(leaves: list[bytes], data)
     m = data.draw(st.integers(1, n), label="m")
     index = data.draw(st.integers(0, n - 1), label="index")
     root_n, root_m = naive_mth(leaves[:n]), naive_mth(leaves[:m])
-    assert verify_inclusion(index, n, leaf_hash(leaves[index]), tree.inclusion_proof(index, n), root_n)
+    assert verify_inclusion(
+        index, n, leaf_hash(leaves[index]), tree.inclusion_proof(index, n), root_n
+    )
     assert verify_consistency(m, n, root_m, root_n, tree.consistency_proof(m, n))

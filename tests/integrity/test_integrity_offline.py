@@ -26,7 +26,9 @@ SIZE = 25
 def checkpoint_of(entries: list[JournalEntry], size: int | None = None) -> SignedCheckpoint:
     size = len(entries) if size is None else size
     tree = MerkleTree(entry.to_bytes() for entry in entries[:size])
-    return sign(Checkpoint("greenmarket/journal", size, tree.root(), "2026-04-01T12:00:00.000000Z"), KEY)
+    return sign(
+        Checkpoint("greenmarket/journal", size, tree.root(), "2026-04-01T12:00:00.000000Z"), KEY
+    )
 
 
 def rechain(entries: list[JournalEntry]) -> list[JournalEntry]:
@@ -124,7 +126,9 @@ def test_inclusion_proofs_round_trip_and_catch_a_changed_entry(make_chain) -> No
         parsed = parse_proof(proof.to_dict())
         assert parsed == proof
         parsed.verify(signed.checkpoint)
-    proof = InclusionProof(8, SIZE, tree.leaf_hash(7), tree.root(), tree.inclusion_proof(7), entries[7])
+    proof = InclusionProof(
+        8, SIZE, tree.leaf_hash(7), tree.root(), tree.inclusion_proof(7), entries[7]
+    )
     altered = with_payload(entries[7], quantity=1)
     altered = dataclasses.replace(altered, hash=altered.compute_hash())
     with pytest.raises(ValidationError, match="not the proof's leaf"):
@@ -143,7 +147,9 @@ def test_a_forked_history_is_caught_between_two_checkpoints(make_chain) -> None:
     honest = entries + make_chain(5, start=SIZE + 1, previous_hash=entries[-1].hash)
     new = checkpoint_of(honest)
     tree = MerkleTree(entry.to_bytes() for entry in honest)
-    proof = ConsistencyProof(12, len(honest), tree.root(12), tree.root(), tree.consistency_proof(12))
+    proof = ConsistencyProof(
+        12, len(honest), tree.root(12), tree.root(), tree.consistency_proof(12)
+    )
     parse_proof(proof.to_dict()).verify(old.checkpoint, new.checkpoint)  # type: ignore[call-arg]
 
     # the log rewrites entry 5 and signs the rewritten history: no proof joins the two checkpoints

@@ -1,4 +1,6 @@
-"""The 1:1 token bridge between the registry and a token ledger (トークン化：ロック→発行、償却→解除).
+"""The 1:1 token bridge between the registry and a token ledger.
+
+トークン化：ロックして発行、焼却して解除。
 
 Credits become tokens only by being locked (the way J-Credits are tokenized one to one, seed 001):
 
@@ -23,10 +25,11 @@ Each operation is one registry unit of work (``RegistryService.execute``: retrie
 idempotent by key). The token operation is its last step, and its event is journaled in the same
 transaction (area ``integrity``, types ``tokens_minted`` / ``tokens_burned`` /
 ``tokens_transferred``; transfers between token addresses go through :meth:`Bridge.transfer`), so
-the journal alone rebuilds the in-process token ledger (:func:`rebuild_ledger`). Should the transaction not commit after the token
-operation, the operation is reversed on the ledger (mint ↔ burn). Token references are unique per
-attempt (``bridge:<operation>:<uuid>``), so a retried attempt is never taken for its rolled-back
-predecessor; idempotency across client retries comes from the registry's idempotency key.
+the journal alone rebuilds the in-process token ledger (:func:`rebuild_ledger`). Should the
+transaction not commit after the token operation, the operation is reversed on the ledger. Token
+references are unique per attempt (``bridge:<operation>:<uuid>``), so a retried attempt is never
+taken for its rolled-back predecessor; idempotency across client retries comes from the registry's
+idempotency key.
 
 The in-process ledger makes this reversal exact. A chain adapter would rather mint after the lock
 commits and burn before the unlock, with a reconciliation of pending operations: not built yet.
@@ -89,16 +92,31 @@ class Bridge:
         selection = _selection(token_class, quantity, serial_ranges)
 
         def operation(ctx: Context) -> dict[str, Any]:
-            locked = registry.lock(ctx, from_account_id=from_account_id,
-                                   bridge_account_id=self.bridge_account_id, selection=selection)
-            minted = self._token_step(ctx, "lock", lambda ref: self.tokens.mint(
-                token_address, token_class, locked["quantity"], ref))
-            return {**locked, "token_class": str(token_class), "token_address": token_address,
-                    "token_event": minted.to_dict()}
+            locked = registry.lock(
+                ctx,
+                from_account_id=from_account_id,
+                bridge_account_id=self.bridge_account_id,
+                selection=selection,
+            )
+            minted = self._token_step(
+                ctx,
+                "lock",
+                lambda ref: self.tokens.mint(token_address, token_class, locked["quantity"], ref),
+            )
+            return {
+                **locked,
+                "token_class": str(token_class),
+                "token_address": token_address,
+                "token_event": minted.to_dict(),
+            }
 
-        body = {"from_account_id": from_account_id, "token_address": token_address,
-                "token_class": str(token_class), "quantity": quantity,
-                "serial_ranges": [list(r) for r in serial_ranges]}
+        body = {
+            "from_account_id": from_account_id,
+            "token_address": token_address,
+            "token_class": str(token_class),
+            "quantity": quantity,
+            "serial_ranges": [list(r) for r in serial_ranges],
+        }
         return self._execute(actor, operation, key, "bridge.lock", body)
 
     def unlock(
@@ -111,19 +129,34 @@ class Bridge:
         to_account_id: int,
         key: str | None = None,
     ) -> dict[str, Any]:
-        """Burn ``quantity`` tokens at ``token_address`` and release as many credits to an account."""
+        """Burn ``quantity`` tokens at ``token_address``; release as many credits to an account."""
         selection = _selection(token_class, quantity, ())
 
         def operation(ctx: Context) -> dict[str, Any]:
-            unlocked = registry.unlock(ctx, bridge_account_id=self.bridge_account_id,
-                                       to_account_id=to_account_id, selection=selection)
-            burned = self._token_step(ctx, "unlock", lambda ref: self.tokens.burn(
-                token_address, token_class, quantity, ref))
-            return {**unlocked, "token_class": str(token_class), "token_address": token_address,
-                    "token_event": burned.to_dict()}
+            unlocked = registry.unlock(
+                ctx,
+                bridge_account_id=self.bridge_account_id,
+                to_account_id=to_account_id,
+                selection=selection,
+            )
+            burned = self._token_step(
+                ctx,
+                "unlock",
+                lambda ref: self.tokens.burn(token_address, token_class, quantity, ref),
+            )
+            return {
+                **unlocked,
+                "token_class": str(token_class),
+                "token_address": token_address,
+                "token_event": burned.to_dict(),
+            }
 
-        body = {"token_address": token_address, "token_class": str(token_class),
-                "quantity": quantity, "to_account_id": to_account_id}
+        body = {
+            "token_address": token_address,
+            "token_class": str(token_class),
+            "quantity": quantity,
+            "to_account_id": to_account_id,
+        }
         return self._execute(actor, operation, key, "bridge.unlock", body)
 
     def retire(
@@ -143,17 +176,36 @@ class Bridge:
         selection = _selection(token_class, quantity, ())
 
         def operation(ctx: Context) -> dict[str, Any]:
-            retired = registry.retire(ctx, account_id=self.bridge_account_id, selection=selection,
-                                      beneficiary=beneficiary, purpose=purpose, claim=claim,
-                                      reporting_year=reporting_year)
-            burned = self._token_step(ctx, "retire", lambda ref: self.tokens.burn(
-                token_address, token_class, quantity, ref))
-            return {**retired, "token_class": str(token_class), "token_address": token_address,
-                    "token_event": burned.to_dict()}
+            retired = registry.retire(
+                ctx,
+                account_id=self.bridge_account_id,
+                selection=selection,
+                beneficiary=beneficiary,
+                purpose=purpose,
+                claim=claim,
+                reporting_year=reporting_year,
+            )
+            burned = self._token_step(
+                ctx,
+                "retire",
+                lambda ref: self.tokens.burn(token_address, token_class, quantity, ref),
+            )
+            return {
+                **retired,
+                "token_class": str(token_class),
+                "token_address": token_address,
+                "token_event": burned.to_dict(),
+            }
 
-        body = {"token_address": token_address, "token_class": str(token_class),
-                "quantity": quantity, "beneficiary": beneficiary, "purpose": purpose,
-                "claim": claim, "reporting_year": reporting_year}
+        body = {
+            "token_address": token_address,
+            "token_class": str(token_class),
+            "quantity": quantity,
+            "beneficiary": beneficiary,
+            "purpose": purpose,
+            "claim": claim,
+            "reporting_year": reporting_year,
+        }
         return self._execute(actor, operation, key, "bridge.retire", body)
 
     def transfer(
@@ -169,12 +221,19 @@ class Bridge:
         """Move tokens between addresses on the ledger, journaled like every token operation."""
 
         def operation(ctx: Context) -> dict[str, Any]:
-            moved = self._token_step(ctx, "transfer", lambda ref: self.tokens.transfer(
-                source, target, token_class, quantity, ref))
+            moved = self._token_step(
+                ctx,
+                "transfer",
+                lambda ref: self.tokens.transfer(source, target, token_class, quantity, ref),
+            )
             return {"token_class": str(token_class), "token_event": moved.to_dict()}
 
-        body = {"source": source, "target": target, "token_class": str(token_class),
-                "quantity": quantity}
+        body = {
+            "source": source,
+            "target": target,
+            "token_class": str(token_class),
+            "quantity": quantity,
+        }
         return self._execute(actor, operation, key, "bridge.transfer", body)
 
     def locked_credits(self, session: Session) -> dict[TokenClass, int]:
@@ -186,8 +245,10 @@ class Bridge:
                 locked[cls] = locked.get(cls, 0) + lot["quantity"]
         return locked
 
-    def discrepancies(self, session: Session, classes: set[TokenClass] | None = None) -> list[Discrepancy]:
-        """Every token class whose supply differs from its locked credits (empty: all backed 1:1)."""
+    def discrepancies(
+        self, session: Session, classes: set[TokenClass] | None = None
+    ) -> list[Discrepancy]:
+        """Token classes whose supply differs from their locked credits (empty: all 1:1)."""
         locked = self.locked_credits(session)
         found = []
         for cls in sorted(set(locked) | (classes or set())):
@@ -196,27 +257,41 @@ class Bridge:
                 found.append(Discrepancy(cls, supply, locked.get(cls, 0)))
         return found
 
-    def _execute(self, actor: str, operation: Callable[[Context], dict[str, Any]],
-                 key: str | None, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _execute(
+        self,
+        actor: str,
+        operation: Callable[[Context], dict[str, Any]],
+        key: str | None,
+        name: str,
+        body: dict[str, Any],
+    ) -> dict[str, Any]:
         idempotency = IdempotencyKey.for_request(actor, key, name, body) if key else None
         return self.service.execute(actor, operation, idempotency=idempotency)
 
     def _token_step(
         self, ctx: Context, operation: str, apply: Callable[[str], TokenEvent]
     ) -> TokenEvent:
-        """Apply the token operation (last), journal it, and undo it if the transaction rolls back."""
+        """Apply the token operation (last), journal it, undo it if the transaction rolls back."""
         applied = apply(f"bridge:{operation}:{uuid.uuid4().hex}")
         event.listen(ctx.session, "after_rollback", lambda _: self._reverse(applied), once=True)
         journal_store.append(
-            ctx.session, time=ctx.now, actor=ctx.actor, area=AREA,
-            type=JOURNAL_TYPES[applied.operation], payload=applied.to_dict(),
+            ctx.session,
+            time=ctx.now,
+            actor=ctx.actor,
+            area=AREA,
+            type=JOURNAL_TYPES[applied.operation],
+            payload=applied.to_dict(),
         )
         return applied
 
     def _reverse(self, applied: TokenEvent) -> None:
         reference = f"{applied.reference}:reversed"
-        cls, quantity, source, target = (applied.token_class, applied.quantity, applied.source,
-                                         applied.target)
+        cls, quantity, source, target = (
+            applied.token_class,
+            applied.quantity,
+            applied.source,
+            applied.target,
+        )
         if applied.operation == "mint":
             self.tokens.burn(str(target), cls, quantity, reference)
         elif applied.operation == "burn":
@@ -228,8 +303,9 @@ class Bridge:
 def _selection(
     token_class: TokenClass, quantity: int | None, serial_ranges: tuple[tuple[int, int], ...]
 ) -> Selection:
-    spec = CreditSpec(project_id=token_class.project, vintage=token_class.vintage,
-                      programs=(token_class.program,))
+    spec = CreditSpec(
+        project_id=token_class.project, vintage=token_class.vintage, programs=(token_class.program,)
+    )
     return Selection(quantity=quantity, spec=spec, serial_ranges=serial_ranges)
 
 

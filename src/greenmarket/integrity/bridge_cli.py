@@ -26,9 +26,14 @@ app = typer.Typer(
 )
 console = Console()
 
-BridgeAccount = Annotated[int, typer.Option(
-    "--bridge-account", envvar="GREENMARKET_BRIDGE_ACCOUNT",
-    help="The registry's bridge account id. ブリッジ口座。")]
+BridgeAccount = Annotated[
+    int,
+    typer.Option(
+        "--bridge-account",
+        envvar="GREENMARKET_BRIDGE_ACCOUNT",
+        help="The registry's bridge account id. ブリッジ口座。",
+    ),
+]
 Program = Annotated[str, typer.Option(help="Program code, e.g. JCREDIT.")]
 Project = Annotated[str, typer.Option(help="Project id.")]
 Vintage = Annotated[int, typer.Option(help="Vintage year.")]
@@ -72,15 +77,23 @@ def lock_command(
     project: Project,
     vintage: Vintage,
     quantity: Annotated[int | None, typer.Option(min=1, help="Credits to lock.")] = None,
-    serials: Annotated[list[str] | None, typer.Option(
-        "--serials", help="Serial range START-END (repeatable).")] = None,
+    serials: Annotated[
+        list[str] | None, typer.Option("--serials", help="Serial range START-END (repeatable).")
+    ] = None,
     key: Key = None,
 ) -> None:
     """Lock credits in the bridge account and mint as many tokens. ロックしてトークンを発行。"""
-    _print(_bridge(bridge_account).lock(
-        _actor(), from_account_id=from_account, token_address=address,
-        token_class=TokenClass(program, project, vintage), quantity=quantity,
-        serial_ranges=_ranges(serials), key=key))
+    _print(
+        _bridge(bridge_account).lock(
+            _actor(),
+            from_account_id=from_account,
+            token_address=address,
+            token_class=TokenClass(program, project, vintage),
+            quantity=quantity,
+            serial_ranges=_ranges(serials),
+            key=key,
+        )
+    )
 
 
 @app.command("unlock")
@@ -95,9 +108,16 @@ def unlock_command(
     key: Key = None,
 ) -> None:
     """Burn tokens and release as many locked credits. 焼却してクレジットを解除。"""
-    _print(_bridge(bridge_account).unlock(
-        _actor(), token_address=address, token_class=TokenClass(program, project, vintage),
-        quantity=quantity, to_account_id=to_account, key=key))
+    _print(
+        _bridge(bridge_account).unlock(
+            _actor(),
+            token_address=address,
+            token_class=TokenClass(program, project, vintage),
+            quantity=quantity,
+            to_account_id=to_account,
+            key=key,
+        )
+    )
 
 
 @app.command("retire")
@@ -110,16 +130,26 @@ def retire_command(
     quantity: Quantity,
     beneficiary: Annotated[str, typer.Option(help="Who the retirement is for. 受益者。")],
     claim: Annotated[str, typer.Option(help="The use claim. 主張内容。")],
-    purpose: Annotated[str, typer.Option(help="voluntary_offset, gx_ets, corsia, ndc, other")]
-    = "voluntary_offset",
+    purpose: Annotated[
+        str, typer.Option(help="voluntary_offset, gx_ets, corsia, ndc, other")
+    ] = "voluntary_offset",
     reporting_year: Annotated[int | None, typer.Option()] = None,
     key: Key = None,
 ) -> None:
     """Burn tokens and retire as many locked credits. 焼却して償却。"""
-    _print(_bridge(bridge_account).retire(
-        _actor(), token_address=address, token_class=TokenClass(program, project, vintage),
-        quantity=quantity, beneficiary=beneficiary, purpose=purpose, claim=claim,
-        reporting_year=reporting_year, key=key))
+    _print(
+        _bridge(bridge_account).retire(
+            _actor(),
+            token_address=address,
+            token_class=TokenClass(program, project, vintage),
+            quantity=quantity,
+            beneficiary=beneficiary,
+            purpose=purpose,
+            claim=claim,
+            reporting_year=reporting_year,
+            key=key,
+        )
+    )
 
 
 @app.command("transfer")
@@ -134,9 +164,16 @@ def transfer_command(
     key: Key = None,
 ) -> None:
     """Move tokens between addresses. トークンの移転。"""
-    _print(_bridge(bridge_account).transfer(
-        _actor(), source=source, target=target, token_class=TokenClass(program, project, vintage),
-        quantity=quantity, key=key))
+    _print(
+        _bridge(bridge_account).transfer(
+            _actor(),
+            source=source,
+            target=target,
+            token_class=TokenClass(program, project, vintage),
+            quantity=quantity,
+            key=key,
+        )
+    )
 
 
 @app.command("status")

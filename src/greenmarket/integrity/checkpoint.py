@@ -10,8 +10,8 @@ format, one field a line, each ending in ``\\n``::
 
 The whole *signed note* adds an empty line and one signature line
 ``— <origin> <base64(key_id ‖ signature)>``, where ``key_id`` is the first four bytes of
-``SHA-256(origin ‖ 0x0A ‖ 0x01 ‖ raw public key)`` (the signed-note key hash for Ed25519). There is one
-spelling of every checkpoint, so its body can be rebuilt from its JSON fields and checked.
+``SHA-256(origin ‖ 0x0A ‖ 0x01 ‖ raw public key)`` (the signed-note key hash for Ed25519). There is
+one spelling of every checkpoint, so its body can be rebuilt from its JSON fields and checked.
 
 The signing key is the PEM (PKCS #8) Ed25519 private key named by ``GREENMARKET_LOG_SIGNING_KEY``;
 when that is unset, ``var/log-signing-key.pem`` under the project root is used and generated on
@@ -112,7 +112,9 @@ class SignedCheckpoint:
                 signature=base64.b64decode(str(data["signature"]), validate=True),
             )
         except KeyError as missing:
-            raise ValidationError(f"checkpoint lacks {missing.args[0]!r}", field=missing.args[0])
+            raise ValidationError(
+                f"checkpoint lacks {missing.args[0]!r}", field=missing.args[0]
+            ) from None
         except (ValueError, binascii.Error) as error:
             raise ValidationError(f"checkpoint field is malformed: {error}") from error
         if "note" in data and data["note"] != signed.note():
@@ -201,7 +203,9 @@ def parse_public_key(pem: bytes, *, source: str) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(pem)
     except ValueError as error:
-        raise ValidationError(f"{source}: not a PEM public key ({error})", field="public_key")
+        raise ValidationError(
+            f"{source}: not a PEM public key ({error})", field="public_key"
+        ) from None
     if not isinstance(key, Ed25519PublicKey):
         raise ValidationError(f"{source}: not an Ed25519 public key", field="public_key")
     return key

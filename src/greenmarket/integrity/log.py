@@ -29,8 +29,7 @@ from greenmarket.integrity.checkpoint import Checkpoint, SignedCheckpoint, log_o
 from greenmarket.integrity.merkle import MerkleTree
 from greenmarket.integrity.proofs import ConsistencyProof, InclusionProof
 from greenmarket.integrity.tables import log_checkpoints
-from greenmarket.journal import GENESIS_HASH, JournalEntry, verify_chain
-from greenmarket.journal import store
+from greenmarket.journal import GENESIS_HASH, JournalEntry, store, verify_chain
 from greenmarket.journal.entry import format_time
 from greenmarket.storage.schema import journal
 

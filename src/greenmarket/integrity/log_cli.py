@@ -56,7 +56,9 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
-        raise FileFormatError(f"not JSON: {error.msg}", source=str(path), line=error.lineno)
+        raise FileFormatError(
+            f"not JSON: {error.msg}", source=str(path), line=error.lineno
+        ) from None
     except UnicodeDecodeError:
         raise FileFormatError("not UTF-8 text", source=str(path)) from None
 

@@ -2,7 +2,7 @@
 
 The tree over leaves ``d(0) … d(n-1)`` is the Merkle Tree Hash of RFC 9162 §2.1.1: a leaf hashes
 to ``SHA-256(0x00 ‖ d)``, an interior node to ``SHA-256(0x01 ‖ left ‖ right)``, the empty tree to
-``SHA-256("")``, and a tree of ``n > 1`` leaves splits at the largest power of two smaller than ``n``.
+``SHA-256("")``, and a tree of ``n > 1`` leaves splits at the largest power of two below ``n``.
 
 :class:`MerkleTree` is append-only and keeps the hash of every complete, aligned subtree (sizes
 1, 2, 4, …), level by level in flat byte arrays (32 bytes a hash). Because such a subtree never
@@ -108,7 +108,7 @@ class MerkleTree:
         return proof
 
     def consistency_proof(self, first: int, second: int | None = None) -> list[bytes]:
-        """The proof that the first ``first`` leaves are a prefix of the first ``second`` (§2.1.4.1).
+        """Prove the first ``first`` leaves are a prefix of the first ``second`` (§2.1.4.1).
 
         Empty when ``first`` is 0 or equals ``second``: those need no proof.
         """
@@ -142,7 +142,7 @@ class MerkleTree:
 def root_from_inclusion_proof(
     index: int, size: int, hashed_leaf: bytes, proof: Sequence[bytes]
 ) -> bytes | None:
-    """Recompute the root an audit path leads to (§2.1.3.2), or ``None`` if the path is malformed."""
+    """Recompute the root an audit path leads to (§2.1.3.2); ``None`` if it is malformed."""
     if not 0 <= index < size:
         return None
     fn, sn, r = index, size - 1, hashed_leaf
@@ -169,7 +169,7 @@ def verify_inclusion(
 def verify_consistency(
     first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]
 ) -> bool:
-    """True when ``proof`` shows the tree ``first_root`` is a prefix of ``second_root`` (§2.1.4.2)."""
+    """True when ``proof`` shows tree ``first_root`` is a prefix of ``second_root`` (§2.1.4.2)."""
     if not 0 <= first <= second:
         return False
     if first == second:

@@ -68,7 +68,7 @@ def _check_size(stated: int, checkpoint: Checkpoint, name: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class InclusionProof:
-    """Entry ``sequence`` is leaf ``sequence - 1`` of the tree of the first ``tree_size`` entries."""
+    """Entry ``sequence`` is leaf ``sequence - 1`` of the tree of the first ``tree_size``."""
 
     sequence: int
     tree_size: int
@@ -111,7 +111,10 @@ class InclusionProof:
         _check_size(self.tree_size, checkpoint, "tree_size")
         if self.entry is not None:
             verify_chain([self.entry], previous_hash=self.entry.previous_hash)
-            if self.entry.sequence != self.sequence or leaf_hash(self.entry.to_bytes()) != self.leaf_hash:
+            if (
+                self.entry.sequence != self.sequence
+                or leaf_hash(self.entry.to_bytes()) != self.leaf_hash
+            ):
                 raise ValidationError(
                     f"entry {self.entry.sequence} is not the proof's leaf",
                     code="log_proof_invalid",
@@ -219,7 +222,8 @@ def verify_journal(entries: Sequence[JournalEntry], checkpoint: Checkpoint) -> J
     """
     if entries and entries[0].sequence != 1:
         raise ValidationError(
-            f"journal starts at entry {entries[0].sequence}, not 1", code="journal_gap",
+            f"journal starts at entry {entries[0].sequence}, not 1",
+            code="journal_gap",
             field="sequence",
         )
     verify_chain(entries)

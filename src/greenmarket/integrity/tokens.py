@@ -1,9 +1,9 @@
-"""The token ledger the bridge mints on and burns from: an adapter interface and an in-process ledger.
+"""The token ledger the bridge mints on and burns from: an interface and an in-process ledger.
 
 A token stands for one credit of one *token class* — (program, project, vintage) — locked in the
 registry's bridge account. :class:`TokenLedger` is what the bridge needs from any ledger (a chain
-adapter can implement it later); :class:`InProcessTokenLedger` keeps it in memory with the invariants a
-ledger must hold, stated once here:
+adapter can implement it later); :class:`InProcessTokenLedger` keeps it in memory with the
+invariants a ledger must hold, stated once here:
 
 - quantities are exact positive integers; no balance ever goes below zero;
 - ``total_supply(c) == Σ balance(a, c)`` over all addresses, for every class ``c``;
@@ -44,7 +44,9 @@ class TokenClass:
 
     def __post_init__(self) -> None:
         if not self.program or not self.project:
-            raise ValidationError("a token class names its program and project", field="token_class")
+            raise ValidationError(
+                "a token class names its program and project", field="token_class"
+            )
         if isinstance(self.vintage, bool) or not isinstance(self.vintage, int):
             raise ValidationError("vintage must be a year", field="vintage")
 
@@ -78,12 +80,22 @@ class TokenEvent:
 class TokenLedger(Protocol):
     """What the bridge needs from a token ledger (in-process here; a chain adapter later)."""
 
-    def mint(self, address: str, token_class: TokenClass, quantity: int, reference: str) -> TokenEvent:
+    def mint(
+        self, address: str, token_class: TokenClass, quantity: int, reference: str
+    ) -> TokenEvent:
         """Create ``quantity`` tokens at ``address``."""
         ...
 
-    def burn(self, address: str, token_class: TokenClass, quantity: int, reference: str) -> TokenEvent:
+    def burn(
+        self, address: str, token_class: TokenClass, quantity: int, reference: str
+    ) -> TokenEvent:
         """Destroy ``quantity`` tokens held at ``address``."""
+        ...
+
+    def transfer(
+        self, source: str, target: str, token_class: TokenClass, quantity: int, reference: str
+    ) -> TokenEvent:
+        """Move ``quantity`` tokens between holders."""
         ...
 
     def balance(self, address: str, token_class: TokenClass) -> int: ...
@@ -93,7 +105,9 @@ class TokenLedger(Protocol):
 
 def _check_quantity(quantity: int) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        raise ValidationError("quantity must be a positive whole number of tokens", field="quantity")
+        raise ValidationError(
+            "quantity must be a positive whole number of tokens", field="quantity"
+        )
 
 
 def _check_address(address: str, name: str) -> None:
@@ -117,20 +131,31 @@ class InProcessTokenLedger:
         """Rebuild a ledger from its events in order, checking every invariant on the way."""
         ledger = cls()
         for event in events:
-            ledger._submit(event.operation, event.reference, event.token_class, event.quantity,
-                           event.source, event.target)
+            ledger._submit(
+                event.operation,
+                event.reference,
+                event.token_class,
+                event.quantity,
+                event.source,
+                event.target,
+            )
         return ledger
 
-    def mint(self, address: str, token_class: TokenClass, quantity: int, reference: str) -> TokenEvent:
+    def mint(
+        self, address: str, token_class: TokenClass, quantity: int, reference: str
+    ) -> TokenEvent:
         _check_address(address, "address")
         return self._submit("mint", reference, token_class, quantity, None, address)
 
-    def burn(self, address: str, token_class: TokenClass, quantity: int, reference: str) -> TokenEvent:
+    def burn(
+        self, address: str, token_class: TokenClass, quantity: int, reference: str
+    ) -> TokenEvent:
         _check_address(address, "address")
         return self._submit("burn", reference, token_class, quantity, address, None)
 
-    def transfer(self, source: str, target: str, token_class: TokenClass, quantity: int,
-                 reference: str) -> TokenEvent:
+    def transfer(
+        self, source: str, target: str, token_class: TokenClass, quantity: int, reference: str
+    ) -> TokenEvent:
         """Move tokens between holders (as a chain's transfer would)."""
         _check_address(source, "source")
         _check_address(target, "target")
@@ -149,8 +174,15 @@ class InProcessTokenLedger:
         """Every non-zero balance."""
         return {key: amount for key, amount in self._balances.items() if amount}
 
-    def _submit(self, operation: TokenOperation, reference: str, token_class: TokenClass,
-                quantity: int, source: str | None, target: str | None) -> TokenEvent:
+    def _submit(
+        self,
+        operation: TokenOperation,
+        reference: str,
+        token_class: TokenClass,
+        quantity: int,
+        source: str | None,
+        target: str | None,
+    ) -> TokenEvent:
         if not isinstance(reference, str) or not reference:
             raise ValidationError("every token operation needs a reference", field="reference")
         if not isinstance(token_class, TokenClass):
