@@ -99,3 +99,13 @@ def test_evaluate_meets_the_targets_on_a_short_run() -> None:
     for rule in ("wash_trade", "marking_the_close", "circular_trading", "concentration", "abnormal_price"):
         assert report.precision(rule) >= 0.8, (rule, report.table())
     assert report.events > 10_000
+
+
+def test_generated_days_are_valid_event_files_and_scan_like_the_evaluation(tmp_path: Path) -> None:
+    events, out = tmp_path / "day.jsonl", tmp_path / "alerts.json"
+    report = evaluate(ScenarioConfig(days=2, seed=5, orders_per_contract=300), write_events=events)
+    result = runner.invoke(app, ["surveillance", "scan", "--events", str(events), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    alerts = json.loads(out.read_text())["alerts"]
+    for rule, (_, _, fired, _) in report.rows.items():
+        assert sum(1 for a in alerts if a["rule"] == rule) == fired

@@ -493,7 +493,7 @@ class ContinuousSession:
             mid = int(round(self.mid))
             for side, price in (("buy", mid - 2), ("sell", mid + 2)):
                 quantity = min(self.day.size(), 200)  # makers quote standard sizes
-                entry = self._submit(ts + 0.01, maker, side, price, quantity)
+                entry = self._submit(ts, maker, side, price, quantity)
                 if entry is not None:
                     quotes.append(entry[1].order_id)
 
