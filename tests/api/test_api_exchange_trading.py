@@ -1,0 +1,359 @@
+"""The exchange and settlement over HTTP, on the demo market with funded cash and open sessions.
+
+Orders placed, listed and cancelled; refusals (credits, funds, bad input, other participants'
+things) that change nothing; the public book and tape that never name a participant; an auction
+run by the operator that creates settlement instructions, and the settlement run that moves credits
+and cash.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from api_kit import bearer, snapshot
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from greenmarket.api.app import create_app
+from greenmarket.clock import FixedClock
+from greenmarket.demo import PARTICIPANTS, DemoLoader, load_exchange
+from greenmarket.exchange.tables import exchange_orders
+from greenmarket.settlement.tables import cash_accounts, settlement_instructions
+from greenmarket.storage.db import Database
+from greenmarket.storage.migrate import upgrade
+from greenmarket.storage.scratch import scratch_postgres_database
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+MORNING = datetime(2026, 4, 28, 9, 0, tzinfo=TOKYO)  # a Tuesday before Golden Week
+AUCTION = datetime(2026, 4, 28, 11, 30, tzinfo=TOKYO)
+FORESTRY = "TSE-JCR-FORESTRY"
+ADMIN, SAKURA, STEEL, MINATO = ("gm_demo_admin", "gm_demo_sakura", "gm_demo_nihonsteel",
+                                "gm_demo_minato")
+PARTICIPANT_IDS = [p[0] for p in PARTICIPANTS]
+
+
+# --- a demo market with the exchange's part loaded, per test, on SQLite and PostgreSQL -------
+
+
+def _load_market(url: str) -> None:
+    database = Database(url)
+    upgrade(database.engine)
+    DemoLoader(database).load()
+    load_exchange(database)
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_market_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("market") / "template.db"
+    _load_market(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_market_template(postgres_server: str) -> Iterator[str]:
+    with scratch_postgres_database(postgres_server) as url:
+        _load_market(url)
+        yield make_url(url).database  # type: ignore[misc]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def market_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "market.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_market_template"), path)
+        database = Database(f"sqlite:///{path}")
+        yield database
+        database.dispose()
+        return
+    template = request.getfixturevalue("postgres_market_template")
+    with scratch_postgres_database(request.getfixturevalue("postgres_server"), template) as url:
+        database = Database(url)
+        yield database
+        database.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(MORNING)
+
+
+@pytest.fixture
+def http(market_db: Database, clock: FixedClock) -> TestClient:
+    return TestClient(create_app(market_db, clock))
+
+
+def market_snapshot(database: Database) -> tuple[object, ...]:
+    """The registry snapshot plus every cash balance and every order's open quantity."""
+    with database.read() as session:
+        balances = session.execute(select(cash_accounts.c.id, cash_accounts.c.balance,
+                                          cash_accounts.c.reserved)
+                                   .order_by(cash_accounts.c.id)).all()
+        orders = session.execute(select(exchange_orders.c.id, exchange_orders.c.open_quantity)
+                                 .order_by(exchange_orders.c.id)).all()
+        instructions = session.execute(select(settlement_instructions.c.id,
+                                              settlement_instructions.c.state)).all()
+    return snapshot(database), tuple(balances), tuple(orders), tuple(instructions)
+
+
+def order(http: TestClient, token: str, key: str, **body: object):  # type: ignore[no-untyped-def]
+    body = {"contract_id": FORESTRY, "quantity": 100, **body}
+    return http.post("/v1/orders", json=body, headers=bearer(token, **{"Idempotency-Key": key}))
+
+
+def cash_of(http: TestClient, token: str, currency: str = "JPY") -> dict[str, str]:
+    rows = [a for a in http.get("/v1/cash/accounts", headers=bearer(token)).json()
+            if a["currency"] == currency]
+    assert len(rows) == 1
+    return rows[0]
+
+
+def credits_of(http: TestClient, token: str) -> dict[str, int]:
+    """Quantity per status in the caller's holding account."""
+    account = next(a for a in http.get("/v1/accounts", headers=bearer(token)).json()
+                   if a["kind"] == "holding")
+    totals: dict[str, int] = {}
+    for row in http.get(f"/v1/accounts/{account['id']}/holdings", headers=bearer(token)).json():
+        totals[row["status"]] = totals.get(row["status"], 0) + row["quantity"]
+    return totals
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+
+def test_buy_order_reserves_cash_is_listed_and_cancel_releases_it(http):
+    placed = order(http, SAKURA, "b-1", side="buy", price="3200", client_order_id="s-1")
+    assert placed.status_code == 201, placed.text
+    accepted = placed.json()["events"][0]
+    assert accepted["type"] == "OrderAccepted" and accepted["price"] == "3200"
+    assert "participant" not in accepted and "owner" not in accepted
+    # price × quantity + the venue's 5 bp buyer fee
+    assert cash_of(http, SAKURA)["reserved"] == str(320_000 + 160)
+    mine = http.get("/v1/orders?open=true", headers=bearer(SAKURA)).json()
+    assert [(o["order_id"], o["limit_price"], o["open_quantity"]) for o in mine] == [
+        (accepted["order_id"], "3200", 100)]
+    book = http.get(f"/v1/contracts/{FORESTRY}/book").json()
+    assert {"price": "3200", "quantity": 100, "orders": 1} in book["bids"]
+
+    cancelled = http.delete(f"/v1/orders/{FORESTRY}/{accepted['order_id']}",
+                            headers=bearer(SAKURA))
+    assert cancelled.status_code == 200, cancelled.text
+    assert [e["type"] for e in cancelled.json()["events"]] == ["OrderCancelled"]
+    assert cash_of(http, SAKURA)["reserved"] == "0"
+    assert http.get("/v1/orders?open=true", headers=bearer(SAKURA)).json() == []
+    again = http.delete(f"/v1/orders/{FORESTRY}/{accepted['order_id']}", headers=bearer(SAKURA))
+    assert again.status_code == 404
+
+
+def test_sell_order_holds_credits_until_cancelled(http):
+    before = credits_of(http, MINATO)
+    placed = order(http, MINATO, "s-1", side="sell", price="3400", quantity=250)
+    assert placed.status_code == 201, placed.text
+    held = credits_of(http, MINATO)
+    assert held.get("held", 0) == before.get("held", 0) + 250
+    assert sum(held.values()) == sum(before.values())
+    order_id = placed.json()["events"][0]["order_id"]
+    assert http.delete(f"/v1/orders/{FORESTRY}/{order_id}",
+                       headers=bearer(MINATO)).status_code == 200
+    assert credits_of(http, MINATO) == before
+
+
+def test_a_retried_order_is_placed_once(http, market_db):
+    first = order(http, SAKURA, "retry-1", side="buy", price="3100")
+    assert first.status_code == 201
+    after_first = market_snapshot(market_db)
+    again = order(http, SAKURA, "retry-1", side="buy", price="3100")
+    assert again.status_code == 201 and again.json() == first.json()
+    other = order(http, SAKURA, "retry-1", side="buy", price="3101")
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_key_reused"
+    missing = http.post("/v1/orders", headers=bearer(SAKURA),
+                        json={"contract_id": FORESTRY, "side": "buy", "price": "3100",
+                              "quantity": 1})
+    assert missing.status_code == 422 and missing.json()["code"] == "idempotency_key_required"
+    assert market_snapshot(market_db) == after_first
+
+
+# (token, body, status, code, field)
+REFUSED_ORDERS = [
+    (SAKURA, {"side": "sell", "price": "3300"}, 409, "insufficient_credits", "quantity"),
+    (MINATO, {"side": "buy", "price": "6000", "quantity": 9_000}, 409, "insufficient_funds",
+     "amount"),
+    (SAKURA, {"side": "buy", "price": 3300}, 422, "validation_failed", "price"),
+    (SAKURA, {"side": "buy", "price": "3300.5"}, 422, "off_tick", "price"),
+    (SAKURA, {"side": "buy", "price": "9000"}, 422, "price_outside_band", "price"),
+    (SAKURA, {"side": "buy", "order_type": "market"}, 422, "validation_failed", "order_type"),
+    (SAKURA, {"side": "buy", "price": "3300", "quantity": 0}, 422, "validation_failed",
+     "quantity"),
+    (SAKURA, {"side": "buy", "price": "3300", "participant_id": "nihon-steel"}, 404, "not_found",
+     "participant_id"),
+    (SAKURA, {"side": "buy", "price": "3300", "order_id": 7}, 422, "validation_failed",
+     "order_id"),
+    (SAKURA, {"side": "buy", "price": "3300", "contract_id": "NOPE"}, 404, "not_found",
+     "contract_id"),
+    (ADMIN, {"side": "buy", "price": "3300"}, 403, "forbidden", None),
+]
+
+
+@pytest.mark.parametrize("token,body,status,code,field", REFUSED_ORDERS)
+def test_refused_orders_change_nothing(http, market_db, token, body, status, code, field):
+    before = market_snapshot(market_db)
+    response = order(http, token, "refused-1", **body)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert (problem["code"], problem.get("field")) == (code, field)
+    assert market_snapshot(market_db) == before
+
+
+def test_participants_never_see_or_touch_each_others_orders(http, market_db):
+    placed = order(http, STEEL, "n-1", side="buy", price="3000").json()
+    order_id = placed["events"][0]["order_id"]
+    before = market_snapshot(market_db)
+    refused = http.delete(f"/v1/orders/{FORESTRY}/{order_id}", headers=bearer(SAKURA))
+    assert refused.status_code == 404 and refused.json()["code"] == "not_found"
+    assert market_snapshot(market_db) == before
+    assert all(o["participant_id"] == "sakura-solar"
+               for o in http.get("/v1/orders", headers=bearer(SAKURA)).json())
+    everyone = http.get("/v1/orders", headers=bearer("gm_demo_auditor")).json()
+    assert {"nihon-steel", "hokuriku-forest"} <= {o["participant_id"] for o in everyone}
+    assert http.get("/v1/orders").status_code == 401
+
+
+# --- public data ----------------------------------------------------------------------------
+
+
+def test_public_book_contracts_and_tape_never_name_participants(http, clock):
+    contracts = http.get("/v1/contracts").json()
+    assert {c["contract_id"] for c in contracts} == {
+        "TSE-JCR-ENERGY-SAVING", FORESTRY, "CBL-GLOBAL-NATURE"}
+    forestry = http.get(f"/v1/contracts/{FORESTRY}").json()
+    assert forestry["delivery"]["programs"] == ["JCREDIT"]
+    assert (forestry["currency"], forestry["tick"], forestry["settlement_cycle"]) == ("JPY", "1", 5)
+    book = http.get(f"/v1/contracts/{FORESTRY}/book").json()
+    # the demo's crossing call book: 300 can trade at 3,250 with 100 left on the sell side
+    assert book["indicative"] == {"price": "3250", "volume": 300, "surplus": 100,
+                                  "surplus_side": "sell"}
+    clock.set(AUCTION)
+    assert http.post(f"/v1/contracts/{FORESTRY}/auction",
+                     headers=bearer(ADMIN)).status_code == 200
+    public = [http.get(f"/v1/contracts/{c['contract_id']}/book").text for c in contracts]
+    public += [http.get("/v1/trades").text, http.get("/v1/contracts").text]
+    for text in public:
+        for participant in PARTICIPANT_IDS:
+            assert participant not in text
+    tape = http.get("/v1/trades").json()
+    assert tape and set(tape[0]) == {"sequence", "contract_id", "trade_id", "time", "price",
+                                     "currency", "quantity"}
+
+
+# --- auction, settlement and cash -----------------------------------------------------------
+
+
+def test_auction_run_over_http_trades_and_settlement_run_moves_credits_and_cash(http, clock):
+    assert order(http, MINATO, "m-1", side="sell", price="3240").status_code == 201
+    assert order(http, SAKURA, "s-1", side="buy", price="3300", quantity=150).status_code == 201
+    sakura_credits = credits_of(http, SAKURA)
+    minato_cash = int(cash_of(http, MINATO)["balance"])
+    sakura_cash = int(cash_of(http, SAKURA)["balance"])
+    assert http.post(f"/v1/contracts/{FORESTRY}/auction",
+                     headers=bearer(SAKURA)).status_code == 403
+
+    clock.set(AUCTION)
+    run = http.post(f"/v1/contracts/{FORESTRY}/auction", headers=bearer(ADMIN))
+    assert run.status_code == 200, run.text
+    trades = [e for e in run.json()["events"] if e["type"] == "Trade"]
+    assert {t["price"] for t in trades} == {"3250"}
+    assert run.json()["traded"]["quantity"] == 450  # sakura 150 + kansai 300
+    assert http.get(f"/v1/contracts/{FORESTRY}/book").json()["session"] is None
+    mine = http.get("/v1/trades?mine=true", headers=bearer(SAKURA)).json()
+    assert {t["side"] for t in mine} == {"buy"} and sum(t["quantity"] for t in mine) == 150
+
+    pending = http.get("/v1/settlements", headers=bearer(SAKURA)).json()
+    assert {(s["role"], s["settlement_date"], s["state"]) for s in pending} == {
+        ("buyer", "2026-05-11", "pending")}  # T+5 across Golden Week
+    assert all("seller_cash_account_id" not in s for s in pending)
+    minato_side = http.get("/v1/settlements", headers=bearer(MINATO)).json()
+    assert [s["quantity"] for s in minato_side] == [100]
+    assert http.get("/v1/settlements", headers=bearer(STEEL)).json() == []
+
+    early = http.post("/v1/settlements/run?date=2026-05-08", headers=bearer(ADMIN)).json()
+    assert early == {"date": "2026-05-08", "settled": 0, "failed": 0}
+    assert http.post("/v1/settlements/run?date=2026-05-11",
+                     headers=bearer(SAKURA)).status_code == 403
+    due = http.post("/v1/settlements/run?date=2026-05-11", headers=bearer(ADMIN)).json()
+    assert due == {"date": "2026-05-11", "settled": 3, "failed": 0}
+    assert credits_of(http, SAKURA)["active"] == sakura_credits["active"] + 150
+    paid = 3250 * 150 + (3250 * 100 * 5 // 10_000) + (3250 * 50 * 5 // 10_000)
+    assert cash_of(http, SAKURA) == {**cash_of(http, SAKURA), "balance": str(sakura_cash - paid),
+                                     "reserved": "0"}
+    assert int(cash_of(http, MINATO)["balance"]) == minato_cash + 325_000 - 162
+    assert {s["state"] for s in http.get("/v1/settlements", headers=bearer(SAKURA)).json()} == {
+        "settled"}
+
+
+def test_closed_sessions_keep_the_server_working(http, clock):
+    spot = "CBL-GLOBAL-NATURE"
+    clock.set(datetime(2026, 4, 28, 16, 0, tzinfo=ZoneInfo("America/New_York")))
+    closed = http.post(f"/v1/contracts/{spot}/close", headers=bearer(ADMIN))
+    assert closed.status_code == 200
+    assert {e["type"] for e in closed.json()["events"]} == {"OrderExpired"}
+    assert http.get(f"/v1/contracts/{spot}/book").json() == {
+        "contract_id": spot, "currency": "USD", "session": None, "bids": [], "asks": [],
+        "indicative": None}
+    refused = order(http, STEEL, "late-1", contract_id=spot, side="sell", price="1.50")
+    assert refused.status_code == 409 and refused.json()["code"] == "session_not_open"
+    clock.set(datetime(2026, 5, 2, 10, 0, tzinfo=ZoneInfo("America/New_York")))  # a Saturday
+    weekend = http.post(f"/v1/contracts/{spot}/session", headers=bearer(ADMIN))
+    assert weekend.status_code == 409 and weekend.json()["code"] == "market_closed"
+    clock.set(datetime(2026, 5, 4, 10, 0, tzinfo=ZoneInfo("America/New_York")))
+    assert http.post(f"/v1/contracts/{spot}/session", headers=bearer(ADMIN)).status_code == 200
+    placed = order(http, STEEL, "early-1", contract_id=spot, side="sell", price="1.52")
+    assert placed.status_code == 201, placed.text
+
+
+def test_cash_deposits_and_withdrawals_are_operator_actions_done_once(http, market_db):
+    account = cash_of(http, SAKURA, "USD")
+    body = {"account_id": account["id"], "amount": "1250.50", "reference": "bank-ref-77"}
+    refused = http.post("/v1/cash/deposits", json=body,
+                        headers=bearer(SAKURA, **{"Idempotency-Key": "d-1"}))
+    assert refused.status_code == 403
+    headers = bearer(ADMIN, **{"Idempotency-Key": "d-1"})
+    first = http.post("/v1/cash/deposits", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert first.json()["account"]["balance"] == "501250.50"
+    assert http.post("/v1/cash/deposits", json=body, headers=headers).json() == first.json()
+    assert cash_of(http, SAKURA, "USD")["balance"] == "501250.50"
+    before = market_snapshot(market_db)
+    for path, amount, status, code in (
+        ("/v1/cash/withdrawals", "600000", 409, "insufficient_funds"),
+        ("/v1/cash/deposits", "1.005", 422, "validation_failed"),
+        ("/v1/cash/deposits", "-5", 422, "validation_failed"),
+    ):
+        response = http.post(path, json={**body, "amount": amount},
+                             headers=bearer(ADMIN, **{"Idempotency-Key": f"x-{amount}"}))
+        assert (response.status_code, response.json()["code"]) == (status, code), response.text
+        assert response.json()["field"] == "amount"
+    assert market_snapshot(market_db) == before
+    out = http.post("/v1/cash/withdrawals", json={**body, "amount": "250.50"},
+                    headers=bearer(ADMIN, **{"Idempotency-Key": "w-1"}))
+    assert out.status_code == 201 and out.json()["account"]["balance"] == "501000.00"
+
+
+def test_cash_accounts_are_private(http):
+    own = http.get("/v1/cash/accounts", headers=bearer(SAKURA)).json()
+    assert {a["participant_id"] for a in own} == {"sakura-solar"}
+    every = http.get("/v1/cash/accounts", headers=bearer("gm_demo_auditor")).json()
+    assert {"bank", "participant"} <= {a["kind"] for a in every}
+    assert http.get("/v1/cash/accounts").status_code == 401
+    opened = http.post("/v1/cash/accounts", json={"participant_id": "umi-shipping",
+                                                  "currency": "EUR"}, headers=bearer(ADMIN))
+    assert opened.status_code == 201 and opened.json()["currency"] == "EUR"
+    refused = http.post("/v1/cash/accounts", json={"participant_id": "sakura-solar",
+                                                   "currency": "EUR"}, headers=bearer(SAKURA))
+    assert refused.status_code == 403
