@@ -15,6 +15,7 @@ the line too.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,7 +130,13 @@ def _check(table: pa.Table, source: str) -> None:
 
 
 def _locate_text_error(path: Path) -> None:
-    """Name the first cell that pyarrow refused, reading the file as text."""
+    """Name the first line or cell that pyarrow refused, reading the file as text."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle)
+        width = len(next(rows, []))
+        for number, row in enumerate(rows, start=2):
+            if len(row) != width and row:
+                raise FileFormatError(f"expected {width} fields, got {len(row)}", source=str(path), line=number)
     line = 2
     for chunk in pd.read_csv(path, dtype=str, keep_default_na=False, usecols=list(COLUMNS), chunksize=500_000):
         date_text = chunk["date"]
