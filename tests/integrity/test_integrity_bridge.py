@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
+from greenmarket.api.app import create_app
 from greenmarket.errors import Conflict, DomainError, InsufficientCredits
 from greenmarket.integrity import bridge as bridge_module
-from greenmarket.integrity.bridge import Bridge, rebuild_ledger
+from greenmarket.integrity.bridge import Bridge, locked_credits, rebuild_ledger, reserves
 from greenmarket.integrity.tokens import InProcessTokenLedger, InsufficientTokens, TokenClass
 from greenmarket.journal import store as journal_store
 from greenmarket.registry import ledger, queries
@@ -86,8 +88,13 @@ def test_lock_mint_burn_unlock_and_retire_through_the_bridge(seeded_registry) ->
     with registry.db.read() as session:
         public = queries.public_retirements(session)
         assert any(r["beneficiary"] == "Alpha Corp" and r["quantity"] == 30 for r in public)
-        assert bridge.locked_credits(session) == {SOLAR_2023: 50, SOLAR_2024: 20}
-        assert bridge.discrepancies(session, {SOLAR_2023, SOLAR_2024, FOREST_2024}) == []
+        assert locked_credits(session, registry.bridge_account) == {SOLAR_2023: 50, SOLAR_2024: 20}
+        found = reserves(session, registry.bridge_account, tokens, {FOREST_2024})
+        assert [(r.token_class, r.tokens_outstanding, r.backed) for r in found] == [
+            (SOLAR_2023, 50, True),
+            (SOLAR_2024, 20, True),
+            (FOREST_2024, 0, True),
+        ]
         assert tokens.total_supply(SOLAR_2024) == 20
         assert (
             rebuild_ledger(session).holdings()
@@ -277,7 +284,7 @@ def test_a_transaction_that_fails_after_minting_leaves_no_tokens(
         )
     assert tokens.total_supply(SOLAR_2024) == 0 and tokens.holdings() == {}
     with registry.db.read() as session:
-        assert bridge.locked_credits(session) == {}
+        assert locked_credits(session, registry.bridge_account) == {}
     monkeypatch.setattr(bridge_module.journal_store, "append", original)
     bridge.lock(
         "alpha",
@@ -287,3 +294,31 @@ def test_a_transaction_that_fails_after_minting_leaves_no_tokens(
         quantity=10,
     )
     assert tokens.total_supply(SOLAR_2024) == 10
+
+
+def test_the_public_proof_of_reserve(seeded_registry) -> None:  # type: ignore[no-untyped-def]
+    registry = seeded_registry
+    bridge, _ = make_bridge(registry)
+    bridge.lock(
+        "alpha",
+        from_account_id=registry.holding["alpha"],
+        token_address="0xalpha",
+        token_class=FOREST_2024,
+        quantity=15,
+    )
+    client = TestClient(create_app(registry.db, registry.clock))
+    body = client.get(
+        "/v1/bridge/reserves", params={"bridge_account": registry.bridge_account}
+    ).json()
+    assert body["backed_one_to_one"] is True
+    assert body["classes"] == [
+        {
+            "token_class": "JCREDIT/JCR-0102/2024",
+            "tokens_outstanding": 15,
+            "credits_locked": 15,
+            "backed_one_to_one": True,
+        }
+    ]
+    assert body["balances"] == [
+        {"address": "0xalpha", "token_class": "JCREDIT/JCR-0102/2024", "tokens": 15}
+    ]

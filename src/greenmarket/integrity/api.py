@@ -1,4 +1,7 @@
-"""Public REST endpoints of the transparency log (no token: anyone may audit the journal)."""
+"""Public REST endpoints of the transparency log and the bridge's proof of reserve.
+
+No token is needed: anyone may audit the journal and check that every token is backed 1:1.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from greenmarket.integrity import log
+from greenmarket.integrity.bridge import reserve_report
 from greenmarket.integrity.checkpoint import load_signing_key, public_key_pem
 from greenmarket.integrity.tables import ensure_tables
 from greenmarket.storage.db import Database
 
-router = APIRouter(prefix="/v1/log", tags=["transparency log / 透明性ログ"])
+router = APIRouter()
+LOG = ["transparency log / 透明性ログ"]
 
 
 def _database(request: Request) -> Database:
@@ -21,7 +26,11 @@ def _database(request: Request) -> Database:
     return database
 
 
-@router.get("/checkpoint", summary="Latest signed checkpoint / 最新の署名付きチェックポイント")
+@router.get(
+    "/v1/log/checkpoint",
+    tags=LOG,
+    summary="Latest signed checkpoint / 最新の署名付きチェックポイント",
+)
 def get_checkpoint(request: Request) -> dict[str, Any]:
     """The signed checkpoint of the whole journal; signed on demand when the journal has grown."""
     database = _database(request)
@@ -36,13 +45,15 @@ def get_checkpoint(request: Request) -> dict[str, Any]:
     return signed.to_dict()
 
 
-@router.get("/public-key", response_class=PlainTextResponse, summary="Log public key (PEM)")
+@router.get(
+    "/v1/log/public-key", tags=LOG, response_class=PlainTextResponse, summary="Log public key (PEM)"
+)
 def get_public_key() -> str:
     """The Ed25519 public key that verifies checkpoints (fetch once, then pin it)."""
     return public_key_pem(load_signing_key().public_key())
 
 
-@router.get("/proofs/inclusion", summary="Inclusion proof / 包含証明")
+@router.get("/v1/log/proofs/inclusion", tags=LOG, summary="Inclusion proof / 包含証明")
 def get_inclusion_proof(
     request: Request,
     sequence: int = Query(ge=1, description="journal entry sequence"),
@@ -52,7 +63,7 @@ def get_inclusion_proof(
         return log.inclusion_proof(session, sequence, tree_size).to_dict()
 
 
-@router.get("/proofs/consistency", summary="Consistency proof / 整合性証明")
+@router.get("/v1/log/proofs/consistency", tags=LOG, summary="Consistency proof / 整合性証明")
 def get_consistency_proof(
     request: Request,
     first: int = Query(ge=1, description="older tree size"),
@@ -62,7 +73,7 @@ def get_consistency_proof(
         return log.consistency_proof(session, first, second).to_dict()
 
 
-@router.get("/entries", summary="Journal entries / ジャーナルのエントリ")
+@router.get("/v1/log/entries", tags=LOG, summary="Journal entries / ジャーナルのエントリ")
 def get_entries(
     request: Request,
     start: int = Query(ge=1, description="first sequence"),
@@ -70,3 +81,17 @@ def get_entries(
 ) -> dict[str, Any]:
     with _database(request).read() as session:
         return {"entries": [entry.to_dict() for entry in log.entries(session, start, end)]}
+
+
+@router.get(
+    "/v1/bridge/reserves",
+    tags=["token bridge / トークン・ブリッジ"],
+    summary="Proof of reserve / 裏付けの証明",
+)
+def get_reserves(
+    request: Request,
+    bridge_account: int = Query(ge=1, description="the registry's bridge account id"),
+) -> dict[str, Any]:
+    """Per token class, tokens outstanding (from the journal) against credits locked."""
+    with request.app.state.db.read() as session:
+        return reserve_report(session, bridge_account)

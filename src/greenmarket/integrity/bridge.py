@@ -59,12 +59,25 @@ JOURNAL_TYPES = {"mint": "tokens_minted", "burn": "tokens_burned", "transfer": "
 
 
 @dataclass(frozen=True, slots=True)
-class Discrepancy:
-    """A token class whose outstanding tokens differ from the credits locked for it."""
+class Reserve:
+    """Tokens outstanding of one class against the credits locked for it (proof of reserve)."""
 
     token_class: TokenClass
-    tokens: int
-    locked: int
+    tokens_outstanding: int
+    credits_locked: int
+
+    @property
+    def backed(self) -> bool:
+        """True when the class is backed exactly 1:1."""
+        return self.tokens_outstanding == self.credits_locked
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "token_class": str(self.token_class),
+            "tokens_outstanding": self.tokens_outstanding,
+            "credits_locked": self.credits_locked,
+            "backed_one_to_one": self.backed,
+        }
 
 
 class Bridge:
@@ -236,27 +249,6 @@ class Bridge:
         }
         return self._execute(actor, operation, key, "bridge.transfer", body)
 
-    def locked_credits(self, session: Session) -> dict[TokenClass, int]:
-        """Credits locked in the bridge account, per token class (read from the registry)."""
-        locked: dict[TokenClass, int] = {}
-        for lot in queries.holdings(session, self.bridge_account_id):
-            if lot["status"] == BlockStatus.LOCKED:
-                cls = TokenClass(lot["program"], lot["project_id"], lot["vintage"])
-                locked[cls] = locked.get(cls, 0) + lot["quantity"]
-        return locked
-
-    def discrepancies(
-        self, session: Session, classes: set[TokenClass] | None = None
-    ) -> list[Discrepancy]:
-        """Token classes whose supply differs from their locked credits (empty: all 1:1)."""
-        locked = self.locked_credits(session)
-        found = []
-        for cls in sorted(set(locked) | (classes or set())):
-            supply = self.tokens.total_supply(cls)
-            if supply != locked.get(cls, 0):
-                found.append(Discrepancy(cls, supply, locked.get(cls, 0)))
-        return found
-
     def _execute(
         self,
         actor: str,
@@ -319,3 +311,43 @@ def token_events(session: Session) -> Iterator[TokenEvent]:
 def rebuild_ledger(session: Session) -> InProcessTokenLedger:
     """The in-process token ledger as the journal records it (re-checking its rules)."""
     return InProcessTokenLedger.replay(token_events(session))
+
+
+def locked_credits(session: Session, bridge_account_id: int) -> dict[TokenClass, int]:
+    """Credits locked in the bridge account, per token class (read from the registry)."""
+    locked: dict[TokenClass, int] = {}
+    for lot in queries.holdings(session, bridge_account_id):
+        if lot["status"] == BlockStatus.LOCKED:
+            cls = TokenClass(lot["program"], lot["project_id"], lot["vintage"])
+            locked[cls] = locked.get(cls, 0) + lot["quantity"]
+    return locked
+
+
+def reserves(
+    session: Session,
+    bridge_account_id: int,
+    tokens: TokenLedger,
+    classes: set[TokenClass] | None = None,
+) -> list[Reserve]:
+    """Every class with credits locked (and each of ``classes``): tokens against credits."""
+    locked = locked_credits(session, bridge_account_id)
+    return [
+        Reserve(cls, tokens.total_supply(cls), locked.get(cls, 0))
+        for cls in sorted(set(locked) | (classes or set()))
+    ]
+
+
+def reserve_report(session: Session, bridge_account_id: int) -> dict[str, Any]:
+    """The public proof of reserve of the journal-backed bridge: classes and token balances."""
+    tokens = rebuild_ledger(session)
+    holdings = tokens.holdings()
+    found = reserves(session, bridge_account_id, tokens, {cls for _, cls in holdings})
+    return {
+        "bridge_account_id": bridge_account_id,
+        "backed_one_to_one": all(reserve.backed for reserve in found),
+        "classes": [reserve.to_dict() for reserve in found],
+        "balances": [
+            {"address": address, "token_class": str(cls), "tokens": amount}
+            for (address, cls), amount in sorted(holdings.items())
+        ],
+    }

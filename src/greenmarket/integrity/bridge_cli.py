@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from greenmarket.integrity.bridge import Bridge, rebuild_ledger
+from greenmarket.integrity.bridge import Bridge, rebuild_ledger, reserve_report
 from greenmarket.integrity.tokens import TokenClass
 from greenmarket.registry.service import RegistryService
 from greenmarket.storage.db import Database
@@ -182,26 +182,22 @@ def status_command(bridge_account: BridgeAccount) -> None:
 
     トークン残高とロック中クレジットの照合（不一致なら終了コード 1）。
     """
-    database = Database()
-    with database.read() as session:
-        tokens = rebuild_ledger(session)
-        bridge = Bridge(RegistryService(database), tokens, bridge_account_id=bridge_account)
-        holdings = tokens.holdings()
-        locked = bridge.locked_credits(session)
-        classes = set(locked) | {cls for _, cls in holdings}
-        problems = bridge.discrepancies(session, classes)
+    with Database().read() as session:
+        report = reserve_report(session, bridge_account)
     table = Table(title="bridge / ブリッジ")
     for column in ("token class", "tokens outstanding", "credits locked", "1:1"):
         table.add_column(column)
-    for cls in sorted(classes):
-        supply, held = tokens.total_supply(cls), locked.get(cls, 0)
-        table.add_row(str(cls), str(supply), str(held), "yes" if supply == held else "NO")
+    for row in report["classes"]:
+        backed = "yes" if row["backed_one_to_one"] else "NO"
+        table.add_row(
+            row["token_class"], str(row["tokens_outstanding"]), str(row["credits_locked"]), backed
+        )
     console.print(table)
     balances = Table(title="token balances / トークン残高")
     for column in ("address", "token class", "tokens"):
         balances.add_column(column)
-    for (address, cls), amount in sorted(holdings.items()):
-        balances.add_row(address, str(cls), str(amount))
+    for row in report["balances"]:
+        balances.add_row(row["address"], row["token_class"], str(row["tokens"]))
     console.print(balances)
-    if problems:
+    if not report["backed_one_to_one"]:
         raise typer.Exit(1)
