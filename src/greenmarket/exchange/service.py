@@ -44,11 +44,7 @@ from greenmarket.registry.service import run_in_transaction
 from greenmarket.registry.tables import accounts, holds, participants
 from greenmarket.settlement import cash, dvp
 from greenmarket.settlement.money import to_minor
-from greenmarket.settlement.tables import (
-    cash_accounts,
-    cash_reservations,
-    settlement_instructions,
-)
+from greenmarket.settlement.tables import cash_accounts
 from greenmarket.storage.db import Database
 
 AREA = "exchange"
@@ -218,7 +214,7 @@ class ExchangeService:
                  command: dict[str, Any]) -> dict[str, Any]:
         """Reserve what the order needs before the book sees it; refusals change nothing."""
         participant_id = command["participant"]
-        holding, cash_account = _trader_accounts(ctx, participant_id, contract.currency)
+        holding, cash_account = trader_accounts(ctx, participant_id, contract.currency)
         quantity = command["quantity"]
         if quantity <= 0 or quantity % contract.lot:
             raise ValidationError(f"quantity must be a positive multiple of the lot {contract.lot}",
@@ -250,7 +246,7 @@ class ExchangeService:
         if open_quantity <= 0:
             return  # the book refuses it (amend_below_filled) and the transaction rolls back
         if row.side == "sell":
-            pending = _undelivered(ctx, row.hold_id)
+            pending = dvp.undelivered_by_hold(ctx, row.hold_id)
             current = ctx.session.execute(select(holds.c.remaining)
                                           .where(holds.c.id == row.hold_id)).scalar_one()
             change = open_quantity + pending - current
@@ -262,9 +258,9 @@ class ExchangeService:
         else:
             limit = to_minor(contract.to_money(command["price"]), contract.currency, field="price")
             notional = limit * open_quantity
-            needed = notional + self.fees.fee(notional, self.fees.buyer_bps) + _owed(
-                ctx, row.reservation_id)
-            current = _reservation_remaining(ctx, row.reservation_id)
+            needed = notional + self.fees.fee(notional, self.fees.buyer_bps) + \
+                dvp.owed_by_reservation(ctx, row.reservation_id)
+            current = cash.reservation_remaining(ctx, row.reservation_id)
             if needed > current:
                 cash.extend(ctx, row.reservation_id, needed - current)
             elif needed < current:
@@ -330,12 +326,9 @@ class ExchangeService:
     def _finish(self, ctx: Context, row_id: int) -> None:
         """A buy order that is done gives back all cash not owed to pending settlements."""
         row = ctx.session.execute(select(exchange_orders).where(exchange_orders.c.id == row_id)).one()
-        if row.side != "buy":
-            return
-        owed = _owed(ctx, row.reservation_id)
-        remaining = _reservation_remaining(ctx, row.reservation_id)
-        if remaining > owed:
-            cash.release(ctx, row.reservation_id, remaining - owed)
+        if row.side == "buy":
+            cash.release_spare(ctx, row.reservation_id, dvp.owed_by_reservation(
+                ctx, row.reservation_id))
 
     # --- books: lifecycle and replay --------------------------------------------------------
 
@@ -419,7 +412,7 @@ def _apply(kind: str, book: Book, command: dict[str, Any]) -> list[Event]:
     raise ValueError(kind)
 
 
-def _trader_accounts(ctx: Context, participant_id: str, currency: str) -> tuple[int, int]:
+def trader_accounts(ctx: Context, participant_id: str, currency: str) -> tuple[int, int]:
     """The participant's open holding account and its cash account in ``currency``."""
     participant = ctx.session.execute(
         select(participants.c.kyc_state).where(participants.c.id == participant_id)).first()
@@ -444,28 +437,6 @@ def _trader_accounts(ctx: Context, participant_id: str, currency: str) -> tuple[
     return int(holding), int(cash_account)
 
 
-def _owed(ctx: Context, reservation_id: int) -> int:
-    """Cash a buy reservation still owes to trades not yet settled (amount + buyer fee)."""
-    return int(ctx.session.execute(
-        select(func.coalesce(func.sum(settlement_instructions.c.amount
-                                      + settlement_instructions.c.buyer_fee), 0))
-        .where(settlement_instructions.c.buyer_reservation_id == reservation_id,
-               settlement_instructions.c.state != "settled")).scalar_one())
-
-
-def _undelivered(ctx: Context, hold_id: int) -> int:
-    """Credits a sell hold still owes to trades not yet settled."""
-    return int(ctx.session.execute(
-        select(func.coalesce(func.sum(settlement_instructions.c.quantity), 0))
-        .where(settlement_instructions.c.seller_hold_id == hold_id,
-               settlement_instructions.c.state != "settled")).scalar_one())
-
-
-def _reservation_remaining(ctx: Context, reservation_id: int) -> int:
-    return int(ctx.session.execute(select(cash_reservations.c.remaining)
-                                   .where(cash_reservations.c.id == reservation_id)).scalar_one())
-
-
 def _order_row(ctx: Context, contract_id: str, order_id: int) -> Any:
     return ctx.session.execute(
         select(exchange_orders).where(exchange_orders.c.contract_id == contract_id,
@@ -477,4 +448,4 @@ def _set_open(ctx: Context, row_id: int, open_quantity: int) -> None:
                         .values(open_quantity=open_quantity))
 
 
-__all__ = ["ExchangeService", "FeeSchedule", "credit_spec"]
+__all__ = ["ExchangeService", "FeeSchedule", "credit_spec", "trader_accounts"]

@@ -158,6 +158,18 @@ def pay_from_reservation(
     return _move(ctx, "settlement", payer.currency, reference, legs)
 
 
+def reservation_remaining(ctx: Context, reservation_id: int) -> int:
+    return int(ctx.session.execute(select(cash_reservations.c.remaining)
+                                   .where(cash_reservations.c.id == reservation_id)).scalar_one())
+
+
+def release_spare(ctx: Context, reservation_id: int, owed: int) -> None:
+    """Release whatever a reservation holds beyond ``owed`` (an order or bid that is done)."""
+    spare = reservation_remaining(ctx, reservation_id) - owed
+    if spare > 0:
+        release(ctx, reservation_id, spare)
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 

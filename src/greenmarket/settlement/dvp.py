@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from greenmarket.errors import Conflict, DomainError, NotFound, ValidationError
 from greenmarket.registry import ledger
@@ -137,3 +137,20 @@ def settle_due(execute: Callable[[Callable[[Context], Any]], Any], on: date) -> 
             execute(lambda c, i=instruction_id, e=error: mark_failed(c, i, f"{e.code}: {e.message}"))
             failed += 1
     return {"settled": settled, "failed": failed}
+
+
+def owed_by_reservation(ctx: Context, reservation_id: int) -> int:
+    """Cash a buyer's reservation still owes to instructions not yet settled (amount + fee)."""
+    return int(ctx.session.execute(
+        select(func.coalesce(func.sum(settlement_instructions.c.amount
+                                      + settlement_instructions.c.buyer_fee), 0))
+        .where(settlement_instructions.c.buyer_reservation_id == reservation_id,
+               settlement_instructions.c.state != "settled")).scalar_one())
+
+
+def undelivered_by_hold(ctx: Context, hold_id: int) -> int:
+    """Credits a seller's hold still owes to instructions not yet settled."""
+    return int(ctx.session.execute(
+        select(func.coalesce(func.sum(settlement_instructions.c.quantity), 0))
+        .where(settlement_instructions.c.seller_hold_id == hold_id,
+               settlement_instructions.c.state != "settled")).scalar_one())
