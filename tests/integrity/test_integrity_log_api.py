@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from greenmarket.api.app import create_app
@@ -48,3 +50,24 @@ def test_bad_requests_get_problem_details(journal_db, signing_key, append_to) ->
     assert invalid.status_code == 422 and invalid.json()["field"] == "first"
     backwards = client.get("/v1/log/proofs/consistency", params={"first": 3, "second": 2})
     assert backwards.status_code == 422
+
+
+def test_a_new_signing_key_gets_a_checkpoint_of_its_own(
+    journal_db, signing_key, append_to, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    append_to(journal_db, 4)
+    client = TestClient(create_app(journal_db, FixedClock(datetime(2026, 4, 1, 12, tzinfo=UTC))))
+    old = SignedCheckpoint.from_dict(client.get("/v1/log/checkpoint").json())
+    rotated = Ed25519PrivateKey.generate()
+    path = tmp_path / "rotated.pem"
+    path.write_bytes(
+        rotated.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    monkeypatch.setenv("GREENMARKET_LOG_SIGNING_KEY", str(path))
+    new = SignedCheckpoint.from_dict(client.get("/v1/log/checkpoint").json())
+    assert new.key_id != old.key_id and new.checkpoint.root_hash == old.checkpoint.root_hash
+    verify_signature(new, rotated.public_key())

@@ -33,15 +33,13 @@ def _database(request: Request) -> Database:
 )
 def get_checkpoint(request: Request) -> dict[str, Any]:
     """The signed checkpoint of the whole journal; signed on demand when the journal has grown."""
-    database = _database(request)
+    database, key = _database(request), load_signing_key()
     with database.read() as session:
-        latest = log.latest_checkpoint(session)
-        if latest is not None and latest.checkpoint.tree_size == log.journal_tree(session).size:
-            return latest.to_dict()
+        fresh = log.fresh_checkpoint(session, key=key)
+    if fresh is not None:
+        return fresh.to_dict()
     with database.unit_of_work() as session:  # a write lock only when there is something to sign
-        signed = log.current_checkpoint(
-            session, clock=request.app.state.clock, key=load_signing_key()
-        )
+        signed = log.current_checkpoint(session, clock=request.app.state.clock, key=key)
     return signed.to_dict()
 
 

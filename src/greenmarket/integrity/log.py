@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 
 from greenmarket.clock import Clock
 from greenmarket.errors import Conflict, DomainError, NotFound, ValidationError
-from greenmarket.integrity.checkpoint import Checkpoint, SignedCheckpoint, log_origin, sign
+from greenmarket.integrity.checkpoint import (
+    Checkpoint,
+    SignedCheckpoint,
+    key_id,
+    log_origin,
+    sign,
+)
 from greenmarket.integrity.merkle import MerkleTree
 from greenmarket.integrity.proofs import ConsistencyProof, InclusionProof
 from greenmarket.integrity.tables import log_checkpoints
@@ -143,14 +149,28 @@ def _refuse_fork(tree: MerkleTree, size: int, previous: Checkpoint) -> None:
         )
 
 
+def fresh_checkpoint(
+    session: Session, *, key: Ed25519PrivateKey, origin: str | None = None
+) -> SignedCheckpoint | None:
+    """The last checkpoint if it covers the whole journal under this key and origin, else None."""
+    latest = latest_checkpoint(session)
+    if latest is None:
+        return None
+    cp = latest.checkpoint
+    current = (
+        cp.tree_size == journal_tree(session).size
+        and cp.origin == (origin or log_origin())
+        and latest.key_id == key_id(cp.origin, key.public_key())
+    )
+    return latest if current else None
+
+
 def current_checkpoint(
     session: Session, *, clock: Clock, key: Ed25519PrivateKey, origin: str | None = None
 ) -> SignedCheckpoint:
-    """The last checkpoint if it covers the whole journal, else a newly issued one."""
-    latest = latest_checkpoint(session)
-    if latest is not None and latest.checkpoint.tree_size == journal_tree(session).size:
-        return latest
-    return issue_checkpoint(session, clock=clock, key=key, origin=origin)
+    """The last checkpoint if it is fresh, else a newly issued one."""
+    fresh = fresh_checkpoint(session, key=key, origin=origin)
+    return fresh or issue_checkpoint(session, clock=clock, key=key, origin=origin)
 
 
 def _tree_of_size(session: Session, tree_size: int, name: str) -> MerkleTree:
