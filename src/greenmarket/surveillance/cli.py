@@ -103,3 +103,80 @@ def export(
         records = list(export_journal(session, timezone=timezone))
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     typer.echo(f"{len(records)} records / 件 -> {out}")
+
+
+cases_app = typer.Typer(help="Cases opened by alerts (compliance). アラート案件の管理（コンプライアンス）。",
+                        no_args_is_help=True)
+app.add_typer(cases_app, name="cases")
+
+Actor = Annotated[str, typer.Option("--actor", help="Compliance officer making the change (recorded). 担当者名。")]
+
+
+def _database() -> Any:
+    from greenmarket.storage.db import Database
+
+    return Database()
+
+
+def _print(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=1, default=str))
+
+
+@cases_app.command("open")
+def cases_open(
+    alerts: Annotated[Path, typer.Option("--alerts", help="alerts.json written by scan. scan の出力。")],
+    actor: Actor,
+) -> None:
+    """Open a case for every alert of an alerts.json. アラートごとに案件を開く。"""
+    from greenmarket.clock import SystemClock
+    from greenmarket.surveillance.cases import open_cases
+
+    try:
+        document = json.loads(alerts.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise FileFormatError(f"not an alerts.json: {error}", source=str(alerts)) from None
+    if not isinstance(document, dict) or not isinstance(document.get("alerts"), list):
+        raise FileFormatError('expected {"alerts": [...]}', source=str(alerts), column="alerts")
+    with _database().unit_of_work() as session:
+        ids = open_cases(session, document["alerts"], source=alerts.name, actor=f"compliance:{actor}",
+                         now=SystemClock().now())
+    typer.echo(f"{len(ids)} cases opened / 件の案件: {', '.join(map(str, ids)) or '-'}")
+
+
+@cases_app.command("list")
+def cases_list(status: Annotated[str | None, typer.Option(help="open, under_review, escalated, closed")] = None) -> None:
+    """List cases (newest alert first). 案件一覧。"""
+    from greenmarket.surveillance.cases import list_cases
+
+    with _database().read() as session:
+        rows = list_cases(session, status=status)
+    for row in rows:
+        typer.echo(f"{row['id']:>6}  {row['status']:<13}{row['rule']:<19}{row['time']:<34}"
+                   f"{row['contract'] or '-':<10}{row['score']:.2f}  {row['assignee'] or '-'}")
+
+
+@cases_app.command("show")
+def cases_show(case_id: int) -> None:
+    """A case with its alert, notes and audit trail. 案件の詳細と監査証跡。"""
+    from greenmarket.surveillance.cases import get_case
+
+    with _database().read() as session:
+        _print(get_case(session, case_id))
+
+
+@cases_app.command("update")
+def cases_update(
+    case_id: int,
+    actor: Actor,
+    status: Annotated[str | None, typer.Option(help="open, under_review, escalated, closed")] = None,
+    assignee: Annotated[str | None, typer.Option(help="Who works the case. 担当者。")] = None,
+    note: Annotated[str | None, typer.Option(help="A note (needed to close). メモ（クローズ時は必須）。")] = None,
+) -> None:
+    """Move, assign or annotate a case; every change is recorded. 案件の更新（記録される）。"""
+    from greenmarket.clock import SystemClock
+    from greenmarket.surveillance.cases import update_case
+
+    with _database().unit_of_work() as session:
+        case = update_case(session, case_id, actor=f"compliance:{actor}", now=SystemClock().now(),
+                           status=status, assignee=assignee, note=note)
+    typer.echo(f"case {case_id}: {case['status']}, assignee {case['assignee'] or '-'}")
