@@ -13,6 +13,7 @@ from greenmarket.frameworks import api as frameworks_api
 from greenmarket.exchange import api as exchange_api, venue
 from greenmarket.settlement import api as settlement_api
 from greenmarket.storage.db import Database
+from greenmarket.surveillance import api as surveillance_api
 
 
 def create_app(database: Database | None = None, clock: Clock | None = None) -> FastAPI:
@@ -35,6 +36,7 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
     app.include_router(registry_api.router)
     app.include_router(integrity_api.router)
     app.include_router(frameworks_api.router)
+    app.include_router(surveillance_api.router)
     app.include_router(exchange_api.router)
     app.include_router(settlement_api.router)
     return app
