@@ -6,13 +6,33 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from greenmarket.journal.entry import GENESIS_HASH, JournalEntry
 from greenmarket.storage.schema import journal, journal_head
 
 HEAD_ID = 1
+
+# Built once: the statements of every append differ only in their parameters.
+_LOCK_HEAD = (
+    select(journal_head.c.sequence, journal_head.c.hash)
+    .where(journal_head.c.id == HEAD_ID)
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    update(journal_head)
+    .where(journal_head.c.id == HEAD_ID)
+    .values(sequence=bindparam("new_sequence"), hash=bindparam("new_hash"))
+)
+# PostgreSQL: one round trip while the head is locked — the insert rides along as a
+# data-modifying CTE, which PostgreSQL always runs to completion.
+_APPEND_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(
+    insert(journal)
+    .values({column.name: bindparam(column.name, type_=column.type) for column in journal.c})
+    .returning(journal.c.sequence)
+    .cte("appended")
+)
 
 
 def append(
@@ -30,11 +50,7 @@ def append(
     writers chain one after another; callers append last, just before commit, to hold that lock as
     briefly as possible.
     """
-    head = session.execute(
-        select(journal_head.c.sequence, journal_head.c.hash)
-        .where(journal_head.c.id == HEAD_ID)
-        .with_for_update()
-    ).one()
+    head = session.execute(_LOCK_HEAD).one()
     entry = JournalEntry.seal(
         sequence=head.sequence + 1,
         time=time,
@@ -44,19 +60,12 @@ def append(
         payload=payload,
         previous_hash=head.hash,
     )
-    appended = insert(journal).values(**entry.to_dict())
-    move_head = (
-        update(journal_head)
-        .where(journal_head.c.id == HEAD_ID)
-        .values(sequence=entry.sequence, hash=entry.hash)
-    )
+    new_head = {"new_sequence": entry.sequence, "new_hash": entry.hash}
     if session.get_bind().dialect.name == "postgresql":
-        # One round trip while the head is locked: the insert rides along as a data-modifying CTE,
-        # which PostgreSQL always runs to completion.
-        session.execute(move_head.add_cte(appended.returning(journal.c.sequence).cte("appended")))
+        session.execute(_APPEND_AND_MOVE_HEAD, {**entry.to_dict(), **new_head})
     else:
-        session.execute(appended)
-        session.execute(move_head)
+        session.execute(insert(journal), entry.to_dict())
+        session.execute(_MOVE_HEAD, new_head)
     return entry
 
 

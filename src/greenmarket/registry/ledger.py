@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from greenmarket.errors import Conflict, NotFound, ValidationError
@@ -287,8 +287,8 @@ def transfer(
     _ensure_destination_may_hold(ctx, destination, free, cuts)
     quantity = sum(cut.quantity for cut in cuts)
     transfer_id = ctx.session.execute(
-        insert(transfers).values(from_account_id=from_account_id, to_account_id=to_account_id,
-                                 quantity=quantity, created_at=ctx.stamp)
+        insert(transfers), {"from_account_id": from_account_id, "to_account_id": to_account_id,
+                            "quantity": quantity, "created_at": ctx.stamp}
     ).inserted_primary_key[0]
     touched = _apply_cuts(ctx, free, cuts, account_id=to_account_id, status=BlockStatus.ACTIVE)
     result = {"id": transfer_id, "from_account_id": from_account_id,
@@ -692,6 +692,10 @@ def _ensure_destination_may_hold(
         model.ensure_may_hold(destination.participant_type, row.fi_eligible, row.id)
 
 
+# Built once; executed with the changed columns as parameters (they make the SET clause).
+_UPDATE_BLOCK = update(serial_blocks).where(serial_blocks.c.id == bindparam("block_id"))
+
+
 def _apply_cuts(
     ctx: Context,
     blocks: list[LockedBlock],
@@ -716,16 +720,12 @@ def _apply_cuts(
     for cut in cuts:
         original = locked[cut.block_id]
         if cut.whole:
-            ctx.session.execute(
-                update(serial_blocks).where(serial_blocks.c.id == cut.block_id).values(**new_values)
-            )
+            ctx.session.execute(_UPDATE_BLOCK, {"block_id": cut.block_id, **new_values})
             touched.append({**original, **new_values})
             continue
         first, *others = cut.remainders
-        ctx.session.execute(
-            update(serial_blocks).where(serial_blocks.c.id == cut.block_id)
-            .values(serial_start=first[0], serial_end=first[1])
-        )
+        ctx.session.execute(_UPDATE_BLOCK, {"block_id": cut.block_id, "serial_start": first[0],
+                                            "serial_end": first[1]})
         touched.append({**original, "serial_start": first[0], "serial_end": first[1]})
         lineage = {k: original[k] for k in ("program", "project_id", "vintage", "issuance_id")}
         stays = {k: original[k] for k in ("account_id", "status", "hold_id", "retirement_id",
@@ -743,7 +743,7 @@ def _insert_block(ctx: Context, **values: Any) -> dict[str, Any]:
     values.setdefault("hold_id", None)
     values.setdefault("retirement_id", None)
     values.setdefault("cancellation_id", None)
-    block_id = ctx.session.execute(insert(serial_blocks).values(**values)).inserted_primary_key[0]
+    block_id = ctx.session.execute(insert(serial_blocks), values).inserted_primary_key[0]
     return {"id": block_id, **values}
 
 
