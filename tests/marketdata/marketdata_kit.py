@@ -87,4 +87,4 @@ def hand_made_day(market: Market) -> None:
     ex.close_session(cid)
 
 
-__all__ = ["AUCTION", "CONTRACTS", "SPOT", "TRADERS", "Market", "hand_made_day", "ny"]
+__all__ = ["AUCTION", "CONTRACTS", "NY", "SPOT", "TRADERS", "Market", "hand_made_day", "ny"]

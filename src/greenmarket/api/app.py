@@ -10,6 +10,7 @@ from greenmarket.clock import Clock, SystemClock
 from greenmarket.registry import api as registry_api
 from greenmarket.integrity import api as integrity_api
 from greenmarket.frameworks import api as frameworks_api
+from greenmarket.marketdata import api as marketdata_api
 from greenmarket.exchange import api as exchange_api, venue
 from greenmarket.settlement import api as settlement_api
 from greenmarket.storage.db import Database
@@ -36,6 +37,7 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
     app.include_router(registry_api.router)
     app.include_router(integrity_api.router)
     app.include_router(frameworks_api.router)
+    app.include_router(marketdata_api.router)
     app.include_router(surveillance_api.router)
     app.include_router(exchange_api.router)
     app.include_router(settlement_api.router)

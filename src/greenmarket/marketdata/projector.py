@@ -221,12 +221,14 @@ class Projector:
         batch = _Batch(session)
         for entry in entries:
             self._fold(batch, entry)
-        for contract_id in sorted(batch.depth_changed):
-            batch.messages.append(("depth", contract_id, self.book(contract_id).snapshot()))
-        for (contract_id, _day), row in sorted(batch.daily.items()):
-            batch.messages.append(("daily", contract_id, queries.public_daily(row)))
-        batch.flush()
         last = entries[-1].sequence
+        for contract_id in sorted(batch.depth_changed):
+            batch.messages.append(("depth", contract_id,
+                                   {"sequence": last, **self.book(contract_id).snapshot()}))
+        for (contract_id, _day), row in sorted(batch.daily.items()):
+            batch.messages.append(("daily", contract_id,
+                                   {"sequence": last, **queries.public_daily(row)}))
+        batch.flush()
         session.execute(update(marketdata_cursor).where(
             marketdata_cursor.c.consumer == CONSUMER).values(sequence=last))
         return batch, last
