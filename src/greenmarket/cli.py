@@ -1,16 +1,62 @@
-"""The ``greenmarket`` command line: one Typer app, one sub-command group per area."""
+"""The ``greenmarket`` command line: one Typer app, one sub-command group per area.
+
+Area groups load lazily: ``greenmarket registry …`` imports the registry only, not the analytics
+stack (pandas, statsmodels, exchange calendars) that other groups need.
+"""
 
 from __future__ import annotations
 
-import typer
+import sys
+from importlib import import_module
 
-app = typer.Typer(
-    name="greenmarket",
-    help="greenmarket — carbon-credit registry, exchange and green-bond analytics. "
-    "カーボン・クレジット登録簿・取引所・グリーンボンド分析。",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+import click
+import typer
+from typer.core import TyperGroup
+
+# name → "module:attribute" of the area's Typer app. Add a line here to add a group.
+GROUPS = {
+    "db": "greenmarket.storage.cli:app",
+    "demo": "greenmarket.demo:app",
+    "registry": "greenmarket.registry.cli:app",
+    "report": "greenmarket.registry.cli:report_app",
+    "users": "greenmarket.registry.cli:users_app",
+    "log": "greenmarket.integrity.log_cli:app",
+    "bridge": "greenmarket.integrity.bridge_cli:app",
+    "auction": "greenmarket.exchange.cli:app",
+    "exchange": "greenmarket.exchange.ops_cli:app",
+    "frameworks": "greenmarket.frameworks.cli:app",
+    "bonds": "greenmarket.bonds.cli:app",
+    "greenium": "greenmarket.bonds.greenium_cli:app",
+    "impact": "greenmarket.impact.cli:app",
+    "metaregistry": "greenmarket.integrity.metaregistry.cli:app",
+    "surveillance": "greenmarket.surveillance.cli:app",
+}
+
+
+class LazyGroups(TyperGroup):
+    """The root group: area groups are imported when invoked (or when help lists them)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *GROUPS]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in GROUPS:
+            return super().get_command(ctx, name)
+        module, _, attribute = GROUPS[name].partition(":")
+        group = typer.main.get_group(getattr(import_module(module), attribute))
+        group.name = name
+        return group
+
+
+app = typer.Typer(name="greenmarket", cls=LazyGroups, no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+
+
+@app.callback()
+def greenmarket() -> None:
+    """greenmarket — carbon-credit registry, exchange and green-bond analytics.
+    カーボン・クレジット登録簿・取引所・グリーンボンド分析。
+    """
 
 
 @app.command()
@@ -27,41 +73,8 @@ def serve(
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 
-from greenmarket import demo  # noqa: E402
-from greenmarket.registry import cli as registry_cli  # noqa: E402
-from greenmarket.storage import cli as storage_cli  # noqa: E402
-
-app.add_typer(storage_cli.app, name="db")
-app.add_typer(demo.app, name="demo")
-app.add_typer(registry_cli.app, name="registry")
-app.add_typer(registry_cli.report_app, name="report")
-app.add_typer(registry_cli.users_app, name="users")
-
-from greenmarket.integrity import log_cli  # noqa: E402
-app.add_typer(log_cli.app, name="log")
-from greenmarket.integrity import bridge_cli  # noqa: E402
-app.add_typer(bridge_cli.app, name="bridge")
-from greenmarket.exchange import cli as exchange_cli  # noqa: E402
-app.add_typer(exchange_cli.app, name="auction")
-
-from greenmarket.frameworks import cli as frameworks_cli  # noqa: E402
-app.add_typer(frameworks_cli.app, name="frameworks")
-from greenmarket.bonds import cli as bonds_cli  # noqa: E402
-app.add_typer(bonds_cli.app, name="bonds")
-from greenmarket.bonds import greenium_cli  # noqa: E402
-app.add_typer(greenium_cli.app, name="greenium")
-from greenmarket.impact import cli as impact_cli  # noqa: E402
-app.add_typer(impact_cli.app, name="impact")
-from greenmarket.integrity.metaregistry import cli as metaregistry_cli  # noqa: E402
-app.add_typer(metaregistry_cli.app, name="metaregistry")
-from greenmarket.surveillance import cli as surveillance_cli  # noqa: E402
-app.add_typer(surveillance_cli.app, name="surveillance")
-
-
 def main() -> None:
     """Run the CLI; a refused request prints its code and message and exits with status 2."""
-    import sys
-
     from rich.console import Console
 
     from greenmarket.errors import DomainError
@@ -70,5 +83,6 @@ def main() -> None:
         app()
     except DomainError as error:
         where = f" ({error.field})" if error.field else ""
-        Console(stderr=True).print(f"[red]error[/red] {error.code}{where}: {error.message}", markup=True, highlight=False)
+        Console(stderr=True).print(f"[red]error[/red] {error.code}{where}: {error.message}",
+                                   markup=True, highlight=False)
         sys.exit(2)
