@@ -30,6 +30,7 @@ GROUPS = {
     "impact": "greenmarket.impact.cli:app",
     "metaregistry": "greenmarket.integrity.metaregistry.cli:app",
     "surveillance": "greenmarket.surveillance.cli:app",
+    "marketdata": "greenmarket.marketdata.cli:app",
 }
 
 
