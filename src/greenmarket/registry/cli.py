@@ -159,6 +159,61 @@ def cancel(account: int, reason: str, quantity: Quantity = None, serials: Ranges
 
 
 @app.command()
+def hold(account: int, quantity: int, project: str | None = None, vintage: int | None = None,
+         reference: str | None = None) -> None:
+    """Reserve free credits for a pending order or settlement. クレジットの拘束。"""
+    _run(lambda c: ledger.place_hold(c, account_id=account, quantity=quantity,
+                                     spec=CreditSpec(project_id=project, vintage=vintage),
+                                     reference=reference))
+
+
+@app.command()
+def release(hold_id: int, quantity: Quantity = None) -> None:
+    """Release a hold's credits (all that remain by default). 拘束の解除。"""
+    _run(lambda c: ledger.release_hold(c, hold_id, quantity))
+
+
+@app.command()
+def consume(hold_id: int, to_account: int, quantity: int) -> None:
+    """Deliver held credits to another account (settlement). 拘束クレジットの引渡し。"""
+    _run(lambda c: ledger.consume_hold(c, hold_id, to_account_id=to_account, quantity=quantity))
+
+
+LISTS: dict[str, Callable[[Any], list[dict[str, Any]]]] = {
+    "programs": queries.list_programs,
+    "projects": queries.list_projects,
+    "participants": queries.list_participants,
+    "accounts": queries.list_accounts,
+    "issuances": queries.list_issuances,
+    "transfers": queries.list_transfers,
+    "retirements": queries.list_retirements,
+    "cancellations": queries.list_cancellations,
+    "holds": queries.list_holds,
+}
+
+
+@app.command("list")
+def list_records(what: Annotated[str, typer.Argument(help=" | ".join(LISTS))]) -> None:
+    """List registry records of one kind. 登録簿の一覧。"""
+    if what not in LISTS:
+        raise typer.BadParameter(f"one of {', '.join(LISTS)}", param_hint="WHAT")
+    with Database().read() as session:
+        _show(LISTS[what](session), what)
+
+
+@app.command()
+def journal(after: int = 0, limit: int = 50) -> None:
+    """Show journal entries after a sequence number. ジャーナルの表示。"""
+    from greenmarket.journal import store
+
+    with Database().read() as session:
+        rows = [{"sequence": e.sequence, "time": e.time, "actor": e.actor, "area": e.area,
+                 "type": e.type, "hash": e.hash[:16]} for e in
+                store.read(session, after=after, limit=limit)]
+    _show(rows, "journal")
+
+
+@app.command()
 def holdings(account: int) -> None:
     """Show what an account holds. 口座の保有状況。"""
     with Database().read() as session:
