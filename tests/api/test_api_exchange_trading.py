@@ -8,6 +8,7 @@ and cash.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -358,3 +359,44 @@ def test_cash_accounts_are_private(http):
     refused = http.post("/v1/cash/accounts", json={"participant_id": "sakura-solar",
                                                    "currency": "EUR"}, headers=bearer(SAKURA))
     assert refused.status_code == 403
+
+
+# --- the operator's CLI (SQLite) ------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(sqlite_market_template, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from greenmarket.exchange import ops_cli
+
+    path = tmp_path / "cli.db"
+    shutil.copyfile(sqlite_market_template, path)
+    monkeypatch.setenv("GREENMARKET_DATABASE_URL", f"sqlite:///{path}")
+    clock = FixedClock(AUCTION)
+    monkeypatch.setattr(ops_cli, "SystemClock", lambda: clock)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(ops_cli.app, list(args), catch_exceptions=False)
+
+
+def test_cli_shows_contracts_and_books_runs_the_auction_and_settles(cli):
+    listed = json.loads(cli("contracts", "--json").stdout)
+    assert [c["contract_id"] for c in listed] == ["TSE-JCR-ENERGY-SAVING", FORESTRY,
+                                                  "CBL-GLOBAL-NATURE"]
+    book = json.loads(cli("book", FORESTRY, "--json").stdout)
+    assert book["indicative"]["price"] == "3250"
+    assert "3250" in cli("book", FORESTRY).stdout
+    run = json.loads(cli("uncross", FORESTRY, "--json").stdout)
+    assert sum(e["quantity"] for e in run["events"] if e["type"] == "Trade") == 300
+    assert "no session open" in cli("book", FORESTRY).stdout
+    assert json.loads(cli("settle", "--date", "2026-05-11", "--json").stdout) == {
+        "date": "2026-05-11", "settled": 1, "failed": 0}
+    assert cli("settle", "--date", "11/05/2026").exit_code == 2
+
+
+def test_cli_records_a_bank_movement_once_per_reference(cli):
+    first = json.loads(cli("cash", "deposit", "1", "2500", "--reference", "B-1", "--json").stdout)
+    again = json.loads(cli("cash", "deposit", "1", "2500", "--reference", "B-1", "--json").stdout)
+    assert first == again and first["account"]["balance"] == "50002500"
+    out = json.loads(cli("cash", "withdraw", "1", "500", "--reference", "B-2", "--json").stdout)
+    assert out["account"]["balance"] == "50002000"

@@ -172,7 +172,11 @@ def get_book(contract_id: str, request: Request) -> dict[str, Any]:
 
     With no session open the book is empty (``session`` is null).
     """
-    service = _exchange(request)
+    return book_view(_exchange(request), contract_id)
+
+
+def book_view(service: ExchangeService, contract_id: str) -> dict[str, Any]:
+    """The public book of a contract: levels, band and (call sessions) the indicative price."""
     contract = _contract(service, contract_id)
     view: dict[str, Any] = {"contract_id": contract_id, "currency": contract.currency,
                             "session": None, "bids": [], "asks": [], "indicative": None}
@@ -389,4 +393,4 @@ def _once(request: Request, caller: Principal, key: str | None, name: str, body:
     return result
 
 
-__all__ = ["router", "contract_view", "event_view", "result_view"]
+__all__ = ["book_view", "contract_view", "event_view", "result_view", "router"]

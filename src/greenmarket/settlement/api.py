@@ -9,6 +9,8 @@ accounts and the instructions where it is the buyer or the seller, without the c
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -90,24 +92,10 @@ def _movement(request: Request, caller: Principal, body: CashMovementIn, key: st
         raise ValidationError("cash-moving requests need an Idempotency-Key header",
                               code="idempotency_key_required", field="Idempotency-Key")
     idempotency = IdempotencyKey.for_request(caller.actor, key, name, body.model_dump())
-    move = cash.deposit if name == "deposit" else cash.withdraw
-
-    def operation(c: Context) -> dict[str, Any]:
-        currency = c.session.execute(select(cash_accounts.c.currency).where(
-            cash_accounts.c.id == body.account_id)).scalar()
-        if currency is None:
-            raise NotFound(f"cash account {body.account_id} does not exist", field="account_id")
-        movement = move(c, account_id=body.account_id,
-                        amount=to_minor(body.amount, currency, field="amount"),
-                        reference=body.reference)
-        balance = c.session.execute(select(cash_accounts).where(
-            cash_accounts.c.id == body.account_id)).one()
-        return {"movement_id": movement["id"], "kind": movement["kind"],
-                "reference": body.reference, "amount": body.amount, "currency": currency,
-                "account": account_view(balance)}
-
     response.status_code = 201
-    return _service(request).execute(caller.actor, operation, idempotency=idempotency)
+    return _service(request).execute(
+        caller.actor, bank_movement(name, body.account_id, body.amount, body.reference),
+        idempotency=idempotency)
 
 
 @router.post("/cash/deposits", status_code=201)
@@ -122,6 +110,29 @@ def post_withdrawal(body: CashMovementIn, request: Request, response: Response, 
                     idempotency_key: IdemHeader = None) -> dict[str, Any]:
     """Record a payment out of a participant's free cash to its bank account."""
     return _movement(request, caller, body, idempotency_key, "withdrawal", response)
+
+
+def bank_movement(kind: str, account_id: int, amount: str,
+                  reference: str) -> Callable[[Context], dict[str, Any]]:
+    """A deposit or withdrawal of ``amount`` (decimal string, the account's currency)."""
+    if not re.fullmatch(AMOUNT, amount):
+        raise ValidationError("amount must be a decimal number such as 1250.50", field="amount")
+    move = {"deposit": cash.deposit, "withdrawal": cash.withdraw}[kind]
+
+    def operation(c: Context) -> dict[str, Any]:
+        currency = c.session.execute(select(cash_accounts.c.currency).where(
+            cash_accounts.c.id == account_id)).scalar()
+        if currency is None:
+            raise NotFound(f"cash account {account_id} does not exist", field="account_id")
+        movement = move(c, account_id=account_id,
+                        amount=to_minor(amount, currency, field="amount"), reference=reference)
+        balance = c.session.execute(select(cash_accounts).where(
+            cash_accounts.c.id == account_id)).one()
+        return {"movement_id": movement["id"], "kind": movement["kind"],
+                "reference": reference, "amount": amount, "currency": currency,
+                "account": account_view(balance)}
+
+    return operation
 
 
 # --- settlement instructions ----------------------------------------------------------------
@@ -178,7 +189,7 @@ def get_settlements(request: Request, caller: Caller, state: str | None = None,
 
 @router.post("/settlements/run")
 def post_settlement_run(request: Request, caller: Caller,
-                        on: date = Query(alias="date", description="YYYY-MM-DD")
+                        on: Annotated[date, Query(alias="date", description="YYYY-MM-DD")],
                         ) -> dict[str, Any]:
     """Settle every instruction due on or before ``date`` (DvP, each in its own transaction)."""
     require(caller, Role.ADMIN)
@@ -187,4 +198,4 @@ def post_settlement_run(request: Request, caller: Caller,
     return {"date": on.isoformat(), **outcome}
 
 
-__all__ = ["router", "account_view", "instruction_view"]
+__all__ = ["account_view", "bank_movement", "instruction_view", "router"]
