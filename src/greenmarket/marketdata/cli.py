@@ -6,13 +6,14 @@ writes the history since the first trade (or the chosen days) as CSV, JSON or Pa
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from greenmarket.errors import NotFound
 from greenmarket.exchange.venue import CONTRACTS
 from greenmarket.marketdata import export, queries
 from greenmarket.marketdata.projector import Projector
@@ -24,7 +25,6 @@ app = typer.Typer(
     "市場データ（約定履歴・日次データ・登録簿統計）。",
     no_args_is_help=True,
 )
-console = Console()
 
 Format = Annotated[str, typer.Option("--format", help="csv, json or parquet. 出力形式。")]
 Out = Annotated[Path, typer.Option("--out", help="Output file. 出力ファイル。")]
@@ -32,16 +32,20 @@ Since = Annotated[str | None, typer.Option("--since", help="First trading day (Y
 Until = Annotated[str | None, typer.Option("--until", help="Last trading day (YYYY-MM-DD).")]
 
 
-def _project(database: Database) -> int:
+def _projector(database: Database) -> tuple[Projector, int]:
     """Run the projector once; what it folds is published to NATS when configured, whichever
     command ran it (the cursor moves only once)."""
     nats = nats_publisher_from_environment()
     projector = Projector(database, CONTRACTS, publishers=[nats] if nats else [])
     try:
-        return projector.run_once()
+        return projector, projector.run_once()
     finally:
         if nats is not None:
             nats.close()
+
+
+def _project(database: Database) -> int:
+    return _projector(database)[1]
 
 
 def _day(text: str | None) -> date | None:
@@ -50,7 +54,7 @@ def _day(text: str | None) -> date | None:
 
 def _export(rows: list[dict], columns: tuple[str, ...], fmt: str, out: Path, what: str) -> None:
     export.write(rows, columns, fmt, out)
-    console.print(f"{len(rows)} {what} rows -> {out} ({fmt})", highlight=False)
+    typer.echo(f"{len(rows)} {what} rows -> {out} ({fmt})")
 
 
 @app.command("project")
@@ -65,8 +69,7 @@ def project(
     else:
         count = _project(database)
     cursor = Projector(database, CONTRACTS).cursor()
-    console.print(f"projected {count} journal entries; cursor at sequence {cursor}",
-                  highlight=False)
+    typer.echo(f"projected {count} journal entries; cursor at sequence {cursor}")
 
 
 @app.command("daily")
@@ -91,6 +94,19 @@ def tape(out: Out, contract: Annotated[str | None, typer.Option(
     with database.read() as session:
         rows = queries.tape(session, contract_id=contract, since=_day(since), until=_day(until))
     _export(rows, queries.TAPE_COLUMNS, format, out, "tape")
+
+
+@app.command("depth")
+def depth(contract: Annotated[str, typer.Option("--contract", help="Contract id. 銘柄。")],
+          levels: Annotated[int | None, typer.Option(help="Price levels per side.")] = None
+          ) -> None:
+    """Order-book depth, best bid/offer and the indicative auction price, as JSON.
+    板情報・最良気配・参考気配。"""
+    projector, _ = _projector(Database())
+    if contract not in projector.contracts:
+        raise NotFound(f"contract {contract} does not exist", field="contract")
+    typer.echo(json.dumps(projector.book(contract).snapshot(levels), ensure_ascii=False,
+                          indent=1))
 
 
 @app.command("registry-stats")
