@@ -550,19 +550,20 @@ def _movable_account(ctx: Context, account_id: int, *, role: str) -> Row[Any]:
     return _movable_accounts(ctx, (account_id, role))[0]
 
 
+_MOVABLE_ACCOUNTS = (
+    select(
+        accounts.c.id, accounts.c.participant_id, accounts.c.kind, accounts.c.state,
+        participants.c.kyc_state, participants.c.type.label("participant_type"),
+    )
+    .join(participants, participants.c.id == accounts.c.participant_id)
+    .where(accounts.c.id.in_(bindparam("account_ids", expanding=True)))
+)
+
+
 def _movable_accounts(ctx: Context, *wanted: tuple[int, str]) -> list[Row[Any]]:
     """Several (account id, role) at once, in one round trip; checked in the order given."""
-    rows = {
-        row.id: row
-        for row in ctx.session.execute(
-            select(
-                accounts.c.id, accounts.c.participant_id, accounts.c.kind, accounts.c.state,
-                participants.c.kyc_state, participants.c.type.label("participant_type"),
-            )
-            .join(participants, participants.c.id == accounts.c.participant_id)
-            .where(accounts.c.id.in_([account_id for account_id, _ in wanted]))
-        )
-    }
+    ids = [account_id for account_id, _ in wanted]
+    rows = {row.id: row for row in ctx.session.execute(_MOVABLE_ACCOUNTS, {"account_ids": ids})}
     checked = []
     for account_id, role in wanted:
         row = rows.get(account_id)
@@ -606,6 +607,13 @@ def _locked(rows: Sequence[Row[Any]]) -> list[LockedBlock]:
     return [LockedBlock(r.id, r.serial_start, r.serial_end, dict(r._mapping)) for r in ordered]
 
 
+_BLOCKS_OF_ACCOUNT = select(serial_blocks).where(
+    serial_blocks.c.account_id == bindparam("account_id"),
+    serial_blocks.c.status == bindparam("status"),
+)
+_BLOCKS_OF_ACCOUNT_LOCKED = _BLOCKS_OF_ACCOUNT.order_by(serial_blocks.c.id).with_for_update()
+
+
 def _lock_blocks(
     ctx: Context, account_id: int, status: BlockStatus, selection: Selection
 ) -> list[LockedBlock]:
@@ -613,15 +621,17 @@ def _lock_blocks(
 
     Returns them in allocation order: oldest vintage first, then lowest serial.
     """
-    query = select(serial_blocks).where(
-        serial_blocks.c.account_id == account_id, serial_blocks.c.status == status
-    )
+    query = _BLOCKS_OF_ACCOUNT
     if selection.serial_ranges:
         low = min(start for start, _ in selection.serial_ranges)
         high = max(end for _, end in selection.serial_ranges)
         query = query.where(serial_blocks.c.serial_end >= low, serial_blocks.c.serial_start <= high)
     query = _filter_spec(query, selection.spec)
-    rows = ctx.session.execute(query.order_by(serial_blocks.c.id).with_for_update()).all()
+    if query is _BLOCKS_OF_ACCOUNT:
+        query = _BLOCKS_OF_ACCOUNT_LOCKED  # the common case, built once
+    else:
+        query = query.order_by(serial_blocks.c.id).with_for_update()
+    rows = ctx.session.execute(query, {"account_id": account_id, "status": status.value}).all()
     if selection.serial_ranges:
         _ensure_one_program(rows)
     return _locked(rows)
