@@ -16,7 +16,7 @@ from greenmarket.storage.db import Database
 from greenmarket.storage.migrate import upgrade
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exchange"))
-from exchange_kit import SPOT, TRADERS, build_market  # noqa: E402
+from exchange_kit import SPOT, TRADERS, build_market
 
 #: A call-auction contract on the TSE-style venue, in USD like the traders' cash.
 AUCTION = replace(SPOT, contract_id="TSE-GEO", name="Call-auction offset", venue=TSE_STYLE)
@@ -41,7 +41,7 @@ class Market:
         self.exchange = ExchangeService(
             self.db, self.clock, list(contracts),
             base_prices={c.contract_id: Decimal("10.00") for c in contracts},
-            fees=FeeSchedule(buyer_bps=Decimal("5"), seller_bps=Decimal("5")))
+            fees=FeeSchedule(buyer_bps=Decimal(5), seller_bps=Decimal(5)))
 
     def at(self, moment: datetime) -> Market:
         self.clock.set(moment)

@@ -138,7 +138,7 @@ class BookView:
     def snapshot(self, levels: int | None = None) -> dict[str, Any]:
         """Everything public about the book now, in ticks and money (JSON-ready)."""
         contract = self.contract
-        money = lambda ticks: None if ticks is None else str(contract.to_money(ticks))  # noqa: E731
+        money = lambda ticks: None if ticks is None else str(contract.to_money(ticks))
         depth = self.depth(levels)
         bid, ask = self.best()
         indicative = self.indicative()

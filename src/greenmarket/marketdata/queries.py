@@ -58,7 +58,7 @@ def _ratio(numerator: int, denominator: int, tick: Decimal) -> str | None:
 def public_daily(row: dict[str, Any]) -> dict[str, Any]:
     """A daily row as published: money prices, VWAP, spread; JSON-ready."""
     tick = Decimal(row["tick"])
-    money = lambda ticks: None if ticks is None else str(ticks * tick)  # noqa: E731
+    money = lambda ticks: None if ticks is None else str(ticks * tick)
     return {
         "contract_id": row["contract_id"],
         "trading_day": row["trading_day"].isoformat(),

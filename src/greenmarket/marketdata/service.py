@@ -61,5 +61,5 @@ class MarketDataService:
         while not self._stop.wait(self.interval):
             try:
                 self.catch_up()
-            except Exception:  # noqa: BLE001 - keep following; the failure is logged
+            except Exception:
                 log.exception("market-data projection failed")
