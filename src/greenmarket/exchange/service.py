@@ -48,6 +48,9 @@ from greenmarket.settlement.tables import cash_accounts
 from greenmarket.storage.db import Database
 
 AREA = "exchange"
+#: The journal kinds this service writes (the off-book service shares the area with its own).
+KINDS = ("session_opened", "order_submitted", "order_cancelled", "order_amended",
+         "auction_uncrossed", "session_closed")
 Book = ContinuousBook | CallAuctionBook
 
 
@@ -355,14 +358,15 @@ class ExchangeService:
         self._next_ids.clear()
         with self.db.read() as session:
             for entry in journal_store.read(session, area=AREA):
-                self._replay(entry.type, entry.payload)
+                if entry.type in KINDS:
+                    self._replay(entry.type, entry.payload)
 
     def _rebuild(self, contract_id: str) -> None:
         self._books.pop(contract_id, None)
         self._next_ids.pop(contract_id, None)
         with self.db.read() as session:
             for entry in journal_store.read(session, area=AREA):
-                if entry.payload["contract_id"] == contract_id:
+                if entry.type in KINDS and entry.payload["contract_id"] == contract_id:
                     self._replay(entry.type, entry.payload)
 
     def _replay(self, kind: str, payload: dict[str, Any]) -> None:
