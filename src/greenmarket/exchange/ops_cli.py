@@ -85,7 +85,7 @@ def contracts(as_json: JsonFlag = False) -> None:
     table = Table(title="Contracts / 銘柄")
     for column in ("contract", "ccy", "tick", "lot", "base", "band", "T+N", "sessions",
                    "zone", "open"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for v in views:
         sessions = " ".join(f"{s['opens']}-{s['closes']}"
                             + (f"@{s['auction_at']}" if s["auction_at"] else "")
