@@ -80,6 +80,13 @@ class RegistryMachine(RuleBasedStateMachine):
 
     # --- rules --------------------------------------------------------------------------------
 
+    @initialize(alpha=st.integers(50, 300), beta=st.integers(50, 300))
+    def first_issuances(self, alpha: int, beta: int) -> None:
+        """Start with credits to move: both projects at alpha, eligible ones at beta."""
+        self.issue("alpha", True, alpha, 2024)
+        self.issue("alpha", False, alpha, 2023)
+        self.issue("beta", True, beta, 2022)
+
     @rule(holder=st.sampled_from(HOLDERS), eligible=st.booleans(), quantity=st.integers(1, 200),
           vintage=st.sampled_from([2022, 2024]))
     def issue(self, holder: str, eligible: bool, quantity: int, vintage: int) -> None:
@@ -177,14 +184,13 @@ class RegistryMachine(RuleBasedStateMachine):
         self.free[(holder, project)] += quantity
 
     @precondition(lambda self: self.holds)
-    @rule(data=st.data(), to=st.sampled_from(HOLDERS))
-    def consume(self, data: st.DataObject, to: str) -> None:
+    @rule(data=st.data())
+    def consume(self, data: st.DataObject) -> None:
         hold_id = data.draw(st.sampled_from(sorted(self.holds)))
         holder, project, remaining = self.holds[hold_id]
+        to = data.draw(st.sampled_from([h for h in HOLDERS if h != holder]))
         quantity = data.draw(st.integers(1, remaining))
         error = None if self.may_hold(to, project) else Forbidden
-        if to == holder:
-            return
         self.expect(error, lambda: self.registry.run(lambda c: ledger.consume_hold(
             c, hold_id, to_account_id=self.registry.holding[to], quantity=quantity)))
         if error is None:
