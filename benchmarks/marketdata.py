@@ -44,7 +44,7 @@ TRADERS = [f"trader-{n:02d}" for n in range(1, 9)]
 def build(db: Database, clock: FixedClock) -> None:
     """Eight verified traders, each with forestry credits of both programs and cash."""
     registry = RegistryService(db, clock)
-    run = lambda op: registry.execute("admin:bench", op)  # noqa: E731
+    run = lambda op: registry.execute("admin:bench", op)
     for program in model.known_programs():
         run(lambda c, p=program: ledger.create_program(c, **p))
     for project, program, category in (("JCR-F100", "JCREDIT", "forestry"),
@@ -95,7 +95,7 @@ def trade_day(exchange, clock: FixedClock, day: date, orders: int, rng: random.R
         trader = rng.choice(TRADERS)
         if resting and rng.random() < 0.25:
             owner, order_id = resting.pop(rng.randrange(len(resting)))
-            attempt(lambda: exchange.cancel(owner, NATURE, order_id))
+            attempt(lambda o=owner, i=order_id: exchange.cancel(o, NATURE, i))
             continue
         side = rng.choice(["buy", "sell"])
         offset = rng.randint(-3, 5) * (1 if side == "buy" else -1)
