@@ -109,3 +109,16 @@ def test_generated_days_are_valid_event_files_and_scan_like_the_evaluation(tmp_p
     alerts = json.loads(out.read_text())["alerts"]
     for rule, (_, _, fired, _) in report.rows.items():
         assert sum(1 for a in alerts if a["rule"] == rule) == fired
+
+
+def test_thresholds_come_from_a_yaml_file(tmp_path: Path) -> None:
+    tape = Tape()
+    tape.cross(0, "B", "C", 1000, 50)  # linked: a wash trade at the default score 0.8
+    events, out, config = write(tmp_path, tape), tmp_path / "alerts.json", tmp_path / "rules.yaml"
+    config.write_text("wash_trade:\n  linked_score: 0.6\n", encoding="utf-8")
+    args = ["surveillance", "scan", "--events", str(events), "--out", str(out), "--config", str(config)]
+    assert runner.invoke(app, args).exit_code == 0
+    assert [a["score"] for a in json.loads(out.read_text())["alerts"]] == [0.6]
+    config.write_text("wash_trade:\n  linked_scroe: 0.6\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match="thresholds of wash_trade"):
+        runner.invoke(app, args, catch_exceptions=False)

@@ -3,7 +3,8 @@
 For each holder and contract the rule remembers its recent fills and its recent cancels of *large*
 orders (at least ``large_order_multiple`` times the contract's mean order size) that lived at most
 ``max_order_life_seconds``. When such a cancel comes within ``cancel_after_fill_seconds`` after a
-fill of the same holder on the other side, and the order was entered before that fill, it looks
+fill of the same holder on the other side, and the order was entered at most
+``entered_before_fill_seconds`` before that fill (the layers appear just ahead of it), it looks
 back ``lookback_seconds``: if the large volume cancelled on this side is at least
 ``volume_multiple`` times the volume filled on the other side, it alerts. Further cancels of the
 same episode (within the look-back of the alert) extend the alert instead of raising another.
@@ -26,6 +27,7 @@ from greenmarket.surveillance.rules.base import Context, Rule
 class SpoofingConfig:
     lookback_seconds: float = 300.0
     cancel_after_fill_seconds: float = 60.0
+    entered_before_fill_seconds: float = 120.0
     max_order_life_seconds: float = 300.0
     large_order_multiple: float = 3.0
     volume_multiple: float = 3.0
@@ -73,7 +75,8 @@ class SpoofingRule(Rule):
         self._trim(book.cancels, event.ts)
         opposite = [fill for fill in book.fills if fill[1] != side]
         trigger = [fill for fill in opposite
-                   if order.ts <= fill[0] and event.ts - fill[0] <= config.cancel_after_fill_seconds]
+                   if order.ts <= fill[0] <= order.ts + config.entered_before_fill_seconds
+                   and event.ts - fill[0] <= config.cancel_after_fill_seconds]
         if not trigger:
             return
         since = event.ts - config.lookback_seconds
