@@ -12,7 +12,7 @@ acknowledgement stored under the key: a retry with the key returns the stored ac
 retry while the first request is still being processed, or after it was cut off before its
 acknowledgement was stored, is refused with ``idempotency_key_in_progress`` (409) — the order is
 then found with ``GET /v1/orders`` — so an order is never placed twice. An order the market refuses
-frees its key.
+frees its key; after any other failure the key stays claimed, as the order's fate is unknown.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select, update
 
 from greenmarket.api.auth import Principal, Role, principal_from_request, require
-from greenmarket.errors import Conflict, NotFound, ValidationError
+from greenmarket.errors import Conflict, DomainError, NotFound, ValidationError
 from greenmarket.exchange.auction import CallAuctionBook
 from greenmarket.exchange.contracts import Contract, DeliverySpecification
 from greenmarket.exchange.service import AREA, ExchangeService
@@ -385,7 +385,7 @@ def _once(request: Request, caller: Principal, key: str | None, name: str, body:
              idempotency_keys.c.key == idempotency.key)
     try:
         result = work()
-    except Exception:
+    except DomainError:  # refused: nothing changed, the key may be used again
         run_in_transaction(database, lambda s: s.execute(delete(idempotency_keys).where(*where)))
         raise
     run_in_transaction(database, lambda s: s.execute(
