@@ -60,7 +60,7 @@ def test_a_case_moves_through_its_statuses_with_an_audit_trail(api) -> None:
     officer = headers["compliance"]
     [case_id] = client.post("/v1/surveillance/alerts", json={"alerts": [ALERT], "source": "venue-x"},
                             headers=officer).json()["case_ids"]
-    patch = lambda body: client.patch(f"/v1/surveillance/cases/{case_id}", json=body, headers=officer)  # noqa: E731
+    patch = lambda body: client.patch(f"/v1/surveillance/cases/{case_id}", json=body, headers=officer)
     assert patch({"status": "under_review", "assignee": "sato"}).status_code == 200
     assert patch({"status": "closed"}).json()["field"] == "note"  # closing needs a reason
     assert patch({"status": "escalated"}).status_code == 200

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from surveillance_kit import Tape
 from typer.testing import CliRunner
 
 from greenmarket.cli import app
 from greenmarket.errors import FileFormatError
 from greenmarket.surveillance.scenarios import ScenarioConfig, evaluate
-from surveillance_kit import Tape
 
 runner = CliRunner()
 

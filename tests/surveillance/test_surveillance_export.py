@@ -28,7 +28,7 @@ def registry_with_a_round_trip(url: str) -> Database:
     db = Database(url)
     upgrade(db.engine)
     service = RegistryService(db, FixedClock(datetime(2026, 1, 5, 1, 0, tzinfo=UTC)))
-    run = lambda operation: service.execute("admin", operation)  # noqa: E731
+    run = lambda operation: service.execute("admin", operation)
     for program in model.known_programs():
         run(lambda c, p=program: ledger.create_program(c, **p))
     run(lambda c: ledger.register_project(c, **PROJECT))

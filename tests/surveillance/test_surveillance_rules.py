@@ -78,10 +78,10 @@ def test_marking_the_close_near_miss_an_ordinary_late_order() -> None:
 
 
 def test_marking_the_close_uses_the_exchange_itayose_rule() -> None:
+    import numpy as np
+
     from greenmarket.exchange.auction import uncross
     from greenmarket.surveillance.rules.marking_the_close import indicative_price
-
-    import numpy as np
 
     orders = [("buy", 1002, 100, 1), ("buy", 1000, 50, 2), ("sell", 999, 80, 3), ("sell", 1001, 90, 4)]
     buys = [o for o in orders if o[0] == "buy"]

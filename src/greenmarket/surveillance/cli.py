@@ -82,7 +82,8 @@ def evaluate(
 ) -> None:
     """Generate labelled days with injected abuse and print precision and recall per rule.
     注入した不正に対するルールごとの適合率・再現率を表示。"""
-    from greenmarket.surveillance.scenarios import ScenarioConfig, evaluate as run_evaluation
+    from greenmarket.surveillance.scenarios import ScenarioConfig
+    from greenmarket.surveillance.scenarios import evaluate as run_evaluation
 
     report = run_evaluation(ScenarioConfig(days=days, seed=seed), write_events=write_events)
     typer.echo(report.table())

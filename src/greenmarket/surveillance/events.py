@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from greenmarket.errors import FileFormatError
 
@@ -262,7 +262,7 @@ class EventReader:
         return Transfer(time, ts, transfer_id, source, destination, self._int(value, "quantity", 1),
                         self._id(value, "project"), self._id(value, "vintage"))
 
-    _PARSERS = {
+    _PARSERS: ClassVar[dict[str, Any]] = {
         "participant": _participant, "link": _link, "order": _order, "cancel": _cancel,
         "amend": _amend, "trade": _trade, "auction": _auction, "transfer": _transfer,
     }

@@ -45,14 +45,11 @@ class Parties:
         """Same beneficial owner, or a direct link (not a chain of links)."""
         return self.owner.get(a, a) == self.owner.get(b, b) or (a, b) in self._links
 
-    def same_owner(self, a: str, b: str) -> bool:
-        return self.owner.get(a, a) == self.owner.get(b, b)
-
 
 class LiveOrder:
     """An order as it stands: current price and total quantity, quantity filled so far."""
 
-    __slots__ = ("order", "holder", "owner", "price", "quantity", "filled", "ts")
+    __slots__ = ("filled", "holder", "order", "owner", "price", "quantity", "ts")
 
     def __init__(self, order: Order, holder: str, owner: str) -> None:
         self.order = order

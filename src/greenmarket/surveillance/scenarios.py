@@ -41,9 +41,9 @@ import numpy as np
 from greenmarket.exchange.auction import pair_fills, uncross
 from greenmarket.surveillance.engine import Engine
 from greenmarket.surveillance.events import (
+    Amend,
     Auction,
     Cancel,
-    Amend,
     Link,
     MarketEvent,
     Order,
@@ -53,6 +53,7 @@ from greenmarket.surveillance.events import (
     to_record,
 )
 from greenmarket.surveillance.model import RULES, Alert, Parties
+from greenmarket.surveillance.rules.marking_the_close import indicative_price
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 #: What else an injected pattern legitimately triggers.
@@ -216,7 +217,7 @@ class DayBuilder:
     def auction(self, contract: str, start: float, close: float) -> None:
         """One call-auction window: orders, a few cancels and amends, close, uncross, trades."""
         rng, mid = self.rng, self.mid_at(contract, close)
-        reference = int(round(self.mid_at(contract, start)))
+        reference = round(self.mid_at(contract, start))
         self.emit(Auction(self.stamp(start), start, contract, "window_open", reference, 0))
         sides = {cluster: ("buy", "sell")[int(rng.integers(2))] for cluster in set(self.clusters.values())}
         end = close - 60
@@ -226,7 +227,7 @@ class DayBuilder:
             holder = self.holder()
             side = sides[self.clusters[holder]]
             offset = rng.normal(0.0, 0.012) + (-0.004 if side == "buy" else 0.004)
-            order = self.order(float(ts), holder, contract, side, int(round(mid * (1 + offset))),
+            order = self.order(float(ts), holder, contract, side, round(mid * (1 + offset)),
                                self.size(), "auction")
             book[order.order_id] = [order, order.price, order.quantity, self._seq]
             if rng.random() < 0.12:
@@ -334,8 +335,6 @@ class DayBuilder:
                    [spoofer], t)
 
     def _inject_marking_the_close(self) -> None:
-        from greenmarket.surveillance.rules.marking_the_close import indicative_price
-
         rng = self.rng
         (contract, close), (reference, book, sides) = list(self.auction_books.items())[
             int(rng.integers(len(self.auction_books)))]
@@ -490,7 +489,7 @@ class ContinuousSession:
             for order_id in quotes:
                 self._cancel(ts, order_id)
             quotes.clear()
-            mid = int(round(self.mid))
+            mid = round(self.mid)
             for side, price in (("buy", mid - 2), ("sell", mid + 2)):
                 quantity = min(self.day.size(), 200)  # makers quote standard sizes
                 entry = self._submit(ts, maker, side, price, quantity)
@@ -505,15 +504,15 @@ class ContinuousSession:
         mid = self.mid
         roll = rng.random()
         if roll < 0.3:  # marketable
-            price = int(round(mid + sign * rng.uniform(2, 5)))
+            price = round(mid + sign * rng.uniform(2, 5))
             self._submit(ts, holder, side, price, day.size())
         elif roll < 0.75:  # passive
-            price = int(round(mid - sign * rng.uniform(1, 8)))
+            price = round(mid - sign * rng.uniform(1, 8))
             entry = self._submit(ts, holder, side, price, day.size())
             if entry is not None and rng.random() < 0.6:
                 self._later(ts + rng.exponential(240), entry[1].order_id)
         elif roll < 0.8:  # a large institutional order that rests and is cancelled later
-            price = int(round(mid - sign * rng.uniform(3, 10)))
+            price = round(mid - sign * rng.uniform(3, 10))
             entry = self._submit(ts, holder, side, price, day.size(5))
             if entry is not None:
                 self._later(ts + rng.uniform(360, 3600), entry[1].order_id)
@@ -626,9 +625,9 @@ class Evaluation:
         return found / labels if labels else 1.0
 
     def table(self) -> str:
-        lines = [f"events: {self.events}",
-                 f"{'rule / ルール':<22}{'labels':>8}{'found':>7}{'alerts':>8}{'true':>6}"
-                 f"{'recall':>9}{'precision':>11}"]
+        header = (f"{'rule / ルール':<22}{'labels':>8}{'found':>7}{'alerts':>8}{'true':>6}"
+                  f"{'recall':>9}{'precision':>11}")
+        lines = [f"events: {self.events}", header]
         for rule, (labels, found, alerts, true) in self.rows.items():
             lines.append(f"{rule:<22}{labels:>8}{found:>7}{alerts:>8}{true:>6}"
                          f"{self.recall(rule):>9.3f}{self.precision(rule):>11.3f}")

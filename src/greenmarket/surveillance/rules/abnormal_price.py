@@ -33,7 +33,7 @@ class AbnormalPriceConfig:
 
 
 class _History:
-    __slots__ = ("prices", "last", "alert", "center", "spread", "stale")
+    __slots__ = ("alert", "center", "last", "prices", "spread", "stale")
 
     def __init__(self, size: int) -> None:
         self.prices: deque[int] = deque(maxlen=size)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from greenmarket.surveillance.events import Auction, Cancel, Amend, Trade, Transfer
+from greenmarket.surveillance.events import Amend, Auction, Cancel, Trade, Transfer
 from greenmarket.surveillance.model import Alert, LiveOrder, Parties
 
 

@@ -41,7 +41,7 @@ class FrontRunningConfig:
 class _Suspect:
     """A client order with the intermediary's own orders entered just before it."""
 
-    __slots__ = ("client", "principals", "front", "unwind", "alert", "deadline")
+    __slots__ = ("alert", "client", "deadline", "front", "principals", "unwind")
 
     def __init__(self, client: LiveOrder, principals: list[LiveOrder], deadline: float) -> None:
         self.client = client

@@ -25,7 +25,12 @@ from datetime import datetime
 
 import numpy as np
 
-from greenmarket.exchange.auction import candidate_prices, choose_auction_price, demand_supply, uncross
+from greenmarket.exchange.auction import (
+    candidate_prices,
+    choose_auction_price,
+    demand_supply,
+    uncross,
+)
 from greenmarket.surveillance.events import Amend, Auction, Cancel
 from greenmarket.surveillance.model import Alert, LiveOrder, ratio_score
 from greenmarket.surveillance.rules.base import Context, Rule
@@ -149,7 +154,7 @@ class MarkingTheCloseRule(Rule):
             reference = int(np.median([o[1] for o in window.orders.values()]))
         actual = indicative_price(window.orders.values(), reference)
         volume, fills = auction_fills(window.orders, reference)
-        for holder, actions in late.items():
+        for actions in late.values():
             without = dict(window.orders)
             first: dict[str, Resting | None] = {}
             for action in actions:

@@ -36,7 +36,7 @@ class SpoofingConfig:
 class _Book:
     """One holder's recent fills and large cancels in one contract."""
 
-    __slots__ = ("fills", "cancels", "alert")
+    __slots__ = ("alert", "cancels", "fills")
 
     def __init__(self) -> None:
         self.fills: deque[tuple[float, str, int, str, tuple[str, ...], str]] = deque()
