@@ -6,11 +6,12 @@ import json
 from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 import yaml
 
-from greenmarket.errors import FileFormatError
+from greenmarket.errors import FileFormatError, ValidationError
 from greenmarket.surveillance.engine import Engine, SurveillanceConfig
 from greenmarket.surveillance.events import VENUE_TIMEZONE, read_events
 from greenmarket.surveillance.rules import RULE_CLASSES
@@ -23,6 +24,10 @@ app = typer.Typer(
 
 def load_config(path: Path | None, timezone: str) -> SurveillanceConfig:
     """Thresholds from a YAML file ``{rule: {threshold: value}}``; unnamed ones keep their defaults."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"unknown time zone {timezone!r}", field="timezone") from None
     if path is None:
         return SurveillanceConfig(timezone=timezone)
     source = str(path)
