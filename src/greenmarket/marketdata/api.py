@@ -73,9 +73,7 @@ def get_depth(request: Request, contract: str,
     service = service_of(request)
     if contract not in service.projector.contracts:
         raise NotFound(f"contract {contract} does not exist", field="contract")
-    service.catch_up()
-    return {"sequence": service.projector.cursor(),
-            **service.projector.book(contract).snapshot(levels)}
+    return service.depth(contract, levels)
 
 
 @router.get("/registry-stats", summary="Credits issued, retired, cancelled by period (発行・無効化・取消)")

@@ -204,6 +204,11 @@ class Projector:
         contract = self._contract(contract_id)
         return self._books.setdefault(contract_id, BookView(contract))
 
+    @property
+    def position(self) -> int:
+        """The journal sequence the book views stand at (-1 before the first run)."""
+        return self._position
+
     def cursor(self) -> int:
         with self.db.read() as session:
             return self._stored_cursor(session)

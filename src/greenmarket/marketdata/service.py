@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 from greenmarket.exchange.contracts import Contract
 from greenmarket.marketdata.projector import Projector
@@ -41,6 +42,14 @@ class MarketDataService:
         """Project what the journal holds beyond the cursor; return the entries folded."""
         with self._lock:
             return self.projector.run_once()
+
+    def depth(self, contract_id: str, levels: int | None = None) -> dict[str, Any]:
+        """The book of ``contract_id`` after catching up, read under the projector's lock (the
+        follower thread moves the same book views)."""
+        with self._lock:
+            self.projector.run_once()
+            return {"sequence": self.projector.position,
+                    **self.projector.book(contract_id).snapshot(levels)}
 
     def follow(self) -> None:
         """Start the background follower (once)."""
