@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from marketdata_kit import CONTRACTS, SPOT, Market, hand_made_day, ny
 
+from greenmarket.exchange.offbook import OffBookService
+from greenmarket.exchange.service import FeeSchedule
 from greenmarket.marketdata import queries
 from greenmarket.marketdata.projector import Projector
 from greenmarket.settlement import dvp
@@ -58,7 +61,7 @@ def test_daily_report_matches_the_hand_computation(market: Market) -> None:
 def test_a_day_without_trades_has_no_prices(market: Market) -> None:
     market.at(ny(10)).exchange.open_session(SPOT.contract_id)
     market.exchange.submit("alpha", SPOT.contract_id, side="sell", quantity=5,
-                           price=__import__("decimal").Decimal("10.20"))
+                           price=Decimal("10.20"))
     projector = Projector(market.db, CONTRACTS)
     projector.run_once()
     with market.db.read() as session:
@@ -66,3 +69,30 @@ def test_a_day_without_trades_has_no_prices(market: Market) -> None:
     assert report["open"] is None and report["vwap"] is None and report["volume"] == 0
     assert (report["closing_bid"], report["closing_ask"]) == (None, "10.20")
     assert report["spread"] is None
+
+
+def test_a_confirmed_block_trade_prints_with_the_block_flag(market: Market) -> None:
+    desk = OffBookService(market.db, market.clock, [SPOT],
+                          base_prices={SPOT.contract_id: Decimal("10.00")},
+                          fees=FeeSchedule(buyer_bps=Decimal(5), seller_bps=Decimal(5)))
+    hand_made_day(market)  # the book's trades T1-T3 the same day
+    market.at(ny(15))
+    report = desk.report_block("alpha", SPOT.contract_id, buyer="gamma", seller="alpha",
+                               price=Decimal("9.80"), quantity=500)
+    withdrawn = desk.report_block("alpha", SPOT.contract_id, buyer="delta", seller="alpha",
+                                  price=Decimal("9.90"), quantity=100)
+    desk.withdraw_block("alpha", SPOT.contract_id, DAY, withdrawn["outcome"]["report_id"])
+    market.at(ny(15, 5))
+    desk.confirm_block("gamma", SPOT.contract_id, DAY, report["outcome"]["report_id"])
+    Projector(market.db, CONTRACTS).run_once()
+    with market.db.read() as session:
+        tape = queries.tape(session, contract_id=SPOT.contract_id)
+        [report_row] = queries.daily(session, contract_id=SPOT.contract_id)
+    block = tape[-1]
+    assert (block["trade_id"], block["price"], block["quantity"], block["block"]) == (
+        "B2026-04-28:1", "9.80", 500, True)
+    assert len(tape) == 4  # the withdrawn report never printed
+    # 15:05 is after 12:00, so the block sets the close and the low; it counts in the VWAP:
+    # (905 + 500 × 9.80) / 590 = 5805 / 590 = 9.838983…
+    assert (report_row["low"], report_row["close"], report_row["volume"]) == ("9.80", "9.80", 590)
+    assert report_row["vwap"] == "9.838983" and report_row["block_volume"] == 500
