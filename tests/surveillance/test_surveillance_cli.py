@@ -96,8 +96,8 @@ def test_evaluate_meets_the_targets_on_a_short_run() -> None:
     report = evaluate(ScenarioConfig(days=3, seed=3))
     for rule in report.rows:
         assert report.recall(rule) >= 0.9, (rule, report.table())
-    for rule in ("wash_trade", "marking_the_close", "circular_trading", "concentration", "abnormal_price"):
         assert report.precision(rule) >= 0.8, (rule, report.table())
+        assert report.rows[rule][0] >= 3  # every pattern was injected a few times
     assert report.events > 10_000
 
 
