@@ -87,8 +87,9 @@ def _micros(start: datetime, end: datetime) -> int:
 class _Batch:
     """The rows one transaction changes, kept in memory and written once at the end."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, entries: int) -> None:
         self.session = session
+        self.entries = entries
         self.daily: dict[tuple[str, date], dict[str, Any]] = {}
         self.daily_new: set[tuple[str, date]] = set()
         self.trades: list[dict[str, Any]] = []
@@ -185,7 +186,7 @@ class Projector:
             if batch is None:
                 return total
             self._position = last
-            total += last - self._start
+            total += batch.entries
             if publish:
                 self._publish(batch.messages)
 
@@ -219,11 +220,10 @@ class Projector:
         stored = self._lock_cursor(session)
         if stored != self._position:
             self._load_books(session, stored)
-        self._start = stored
         entries = list(journal_store.read(session, after=stored, limit=self.batch_size))
         if not entries:
             return None, stored
-        batch = _Batch(session)
+        batch = _Batch(session, len(entries))
         for entry in entries:
             self._fold(batch, entry)
         last = entries[-1].sequence
