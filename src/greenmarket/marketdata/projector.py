@@ -364,7 +364,8 @@ class Projector:
         moment = datetime.fromisoformat(time)
         day = contract.venue.trade_date(moment)
         tape = {"contract_id": contract.contract_id, "trade_id": trade_id,
-                "sequence": sequence, "time": moment.isoformat(), "trading_day": day,
+                "sequence": sequence, "time": moment.astimezone(contract.venue.zone).isoformat(),
+                "trading_day": day,
                 "price_ticks": price, "price": str(contract.to_money(price)),
                 "currency": contract.currency, "quantity": quantity, "block": block,
                 "auction": auction}
