@@ -28,7 +28,6 @@ from greenmarket.journal import store as journal_store
 from greenmarket.journal.entry import JournalEntry, verify_chain
 from greenmarket.registry.ledger import AREA
 from greenmarket.registry.model import BlockStatus, HoldState
-from greenmarket.storage.schema import journal
 from greenmarket.registry.tables import (
     accounts,
     cancellations,
@@ -37,6 +36,7 @@ from greenmarket.registry.tables import (
     retirements,
     serial_blocks,
 )
+from greenmarket.storage.schema import journal
 
 #: The columns of a serial block as recorded in the journal's after-images.
 BLOCK_FIELDS = (
