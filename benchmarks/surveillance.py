@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections import Counter
 
 from greenmarket.surveillance.engine import Engine
 from greenmarket.surveillance.events import Amend, Cancel, EventReader, Order, to_record
@@ -41,7 +42,8 @@ def main() -> None:
     print(f"generated_seconds: {generated:.1f}")
     print(f"order_events: {order_events}")
     print(f"events: {engine.events}")
-    print(f"alerts: {len(alerts)}")
+    counts = Counter(alert.rule for alert in alerts)
+    print(f"alerts: {len(alerts)} ({', '.join(f'{r} {n}' for r, n in sorted(counts.items()))})")
     print(f"engine_seconds: {elapsed:.2f}")
     print(f"events_per_second: {engine.events / elapsed:.0f}")
     print(f"reader_lines_per_second: {parsed / reading:.0f}")

@@ -12,7 +12,7 @@ entered after them at a better price than the front fills' average (the *unwind*
 after buying, buying back lower after selling). Front fills, profitable unwinds of at least
 ``min_unwound`` of their quantity and a fill of the client order (the execution the intermediary
 profited from) together alert; one alert per client
-order, extended as more evidence comes.
+order, with the evidence that completed the pattern.
 
 Score: ``0.5 × (1 - gap / window_seconds) + 0.5 × client / (client + own quantity)``, with
 ``gap`` between the first own order and the client order: the closer in time and the larger the
@@ -91,7 +91,7 @@ class FrontRunningRule(Rule):
         for order in (buy, sell):
             o = order.order
             suspect = self._clients.get(order.order_id)
-            if suspect is not None and self._complete(suspect):
+            if suspect is not None and suspect.alert is None and self._complete(suspect):
                 self._raise(suspect)
             if o.capacity != "principal" or self.context.parties.kind.get(o.participant) != "intermediary":
                 continue
@@ -101,7 +101,7 @@ class FrontRunningRule(Rule):
                 self._follow(suspects, trade, order)
 
     def _follow(self, suspects: list[_Suspect], trade: Trade, order: LiveOrder) -> None:
-        suspects[:] = [s for s in suspects if s.deadline >= trade.ts]
+        suspects[:] = [s for s in suspects if s.deadline >= trade.ts and s.alert is None]
         for suspect in suspects:
             side = suspect.client.order.side
             if any(order is p for p in suspect.principals):
@@ -132,10 +132,6 @@ class FrontRunningRule(Rule):
         evidence = [p.order_id for p in suspect.principals] + [client.order_id] \
             + [o.order_id for _, o in suspect.unwind] + [t.trade_id for t, _ in fills]
         last = max([client.order.time, *(t.time for t, _ in fills)])
-        if suspect.alert is not None:
-            suspect.alert.evidence[:] = evidence
-            suspect.alert.time = last
-            return
         gap = client.ts - min(p.ts for p in suspect.principals)
         own = sum(p.quantity for p in suspect.principals)
         score = 0.5 * (1 - gap / self.config.window_seconds) + 0.5 * client.quantity / (client.quantity + own)
