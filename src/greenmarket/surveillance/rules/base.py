@@ -30,6 +30,11 @@ class Context:
             stats[0] += 1
             stats[1] += quantity
 
+    def orders_seen(self, contract: str) -> int:
+        """How many orders ``contract`` has had so far: a clock that runs with the activity."""
+        stats = self._sizes.get(contract)
+        return stats[0] if stats else 0
+
     def mean_order_size(self, contract: str) -> float:
         """The mean quantity of the orders seen so far in ``contract`` (0 before the first)."""
         stats = self._sizes.get(contract)

@@ -4,14 +4,17 @@ order that it handles, the own order filled, and the position then turned at a p
 
 When an intermediary enters an agent order of at least ``large_order_multiple`` times the
 contract's mean order size, the rule takes the intermediary's principal orders in the same
-contract, side and session entered at most ``window_seconds`` earlier that took liquidity (filled
+contract, side and session entered at most ``window_seconds`` earlier, and at most
+``max_orders_between`` orders of the contract earlier (in a busy market seconds hold many orders,
+so the window narrows with the activity), that took liquidity (filled
 within ``take_seconds`` of entry, before the client order arrived): the intermediary raced ahead. Within
 ``profit_within_seconds`` after the client order it watches the intermediary's principal fills:
 fills of those orders (the *front* fills) and fills of its principal orders on the other side
 entered after them at a better price than the front fills' average (the *unwind*: selling higher
 after buying, buying back lower after selling). Front fills, profitable unwinds of at least
 ``min_unwound`` of their quantity and a fill of the client order (the execution the intermediary
-profited from) together alert; one alert per client
+profited from) together alert, all within ``profit_within_seconds`` and ``max_orders_to_profit``
+orders of the contract after the client order; one alert per client
 order, with the evidence that completed the pattern.
 
 Score: ``0.5 × (1 - gap / window_seconds) + 0.5 × client / (client + own quantity)``, with
@@ -32,24 +35,28 @@ from greenmarket.surveillance.rules.base import Context, Rule
 @dataclass(frozen=True)
 class FrontRunningConfig:
     window_seconds: float = 30.0
+    max_orders_between: int = 10
     take_seconds: float = 1.0
     large_order_multiple: float = 2.0
     profit_within_seconds: float = 300.0
+    max_orders_to_profit: int = 100
     min_unwound: float = 0.5
 
 
 class _Suspect:
     """A client order with the intermediary's own orders entered just before it."""
 
-    __slots__ = ("alert", "client", "deadline", "front", "principals", "unwind")
+    __slots__ = ("alert", "client", "deadline", "front", "last_order", "principals", "unwind")
 
-    def __init__(self, client: LiveOrder, principals: list[LiveOrder], deadline: float) -> None:
+    def __init__(self, client: LiveOrder, principals: list[LiveOrder], deadline: float,
+                 last_order: int) -> None:
         self.client = client
         self.principals = principals
         self.front: list[tuple[Trade, LiveOrder]] = []
         self.unwind: list[tuple[Trade, LiveOrder]] = []
         self.alert: Alert | None = None
         self.deadline = deadline
+        self.last_order = last_order
 
 
 class FrontRunningRule(Rule):
@@ -59,7 +66,7 @@ class FrontRunningRule(Rule):
     def __init__(self, context: Context, config: FrontRunningConfig | None = None) -> None:
         super().__init__(context)
         self.config = config or FrontRunningConfig()
-        self._own: dict[tuple[str, str, str, str], deque[LiveOrder]] = {}
+        self._own: dict[tuple[str, str, str, str], deque[tuple[LiveOrder, int]]] = {}
         self._fills: dict[str, list[Trade]] = {}  # principal order id -> its fills so far
         self._suspects: dict[tuple[str, str], list[_Suspect]] = {}  # (intermediary, contract)
         self._clients: dict[str, _Suspect] = {}  # client order id -> its suspect
@@ -70,18 +77,21 @@ class FrontRunningRule(Rule):
         if o.capacity == "principal":
             if self.context.parties.kind.get(o.participant) == "intermediary":
                 own = self._own.setdefault(key, deque())
-                own.append(order)
-                while own and own[0].ts < order.ts - self.config.window_seconds:
+                own.append((order, self.context.orders_seen(o.contract)))
+                while own and own[0][0].ts < order.ts - self.config.window_seconds:
                     own.popleft()
             return
         own = self._own.get(key)
         if not own or o.quantity < self.config.large_order_multiple * self.context.mean_order_size(o.contract):
             return
-        principals = [p for p in own if order.ts - p.ts <= self.config.window_seconds
+        now = self.context.orders_seen(o.contract)
+        principals = [p for p, seen in own if order.ts - p.ts <= self.config.window_seconds
+                      and now - seen <= self.config.max_orders_between
                       and any(t.ts - p.ts <= self.config.take_seconds for t in self._fills.get(p.order_id, ()))]
         if not principals:
             return
-        suspect = _Suspect(order, principals, order.ts + self.config.profit_within_seconds)
+        suspect = _Suspect(order, principals, order.ts + self.config.profit_within_seconds,
+                           now + self.config.max_orders_to_profit)
         for principal in principals:
             suspect.front.extend((trade, principal) for trade in self._fills.get(principal.order_id, ()))
         self._suspects.setdefault((o.participant, o.contract), []).append(suspect)
@@ -101,7 +111,9 @@ class FrontRunningRule(Rule):
                 self._follow(suspects, trade, order)
 
     def _follow(self, suspects: list[_Suspect], trade: Trade, order: LiveOrder) -> None:
-        suspects[:] = [s for s in suspects if s.deadline >= trade.ts and s.alert is None]
+        seen = self.context.orders_seen(trade.contract)
+        suspects[:] = [s for s in suspects
+                       if s.deadline >= trade.ts and s.last_order >= seen and s.alert is None]
         for suspect in suspects:
             side = suspect.client.order.side
             if any(order is p for p in suspect.principals):
