@@ -180,12 +180,14 @@ def test_a_retried_order_is_placed_once(http, market_db):
     assert market_snapshot(market_db) == after_first
 
 
-def test_an_order_cut_off_before_its_acknowledgement_is_not_placed_again(http, monkeypatch):
+def test_an_order_cut_off_after_it_committed_is_acknowledged_on_retry_not_placed_again(
+        http, monkeypatch):
     service = http.app.state.exchange
     real_submit = service.submit
+    committed = {}
 
     def submit_then_crash(*args, **kwargs):  # type: ignore[no-untyped-def]
-        real_submit(*args, **kwargs)
+        committed.update(real_submit(*args, **kwargs))
         raise RuntimeError("connection lost after the order committed")
 
     monkeypatch.setattr(service, "submit", submit_then_crash)
@@ -193,7 +195,8 @@ def test_an_order_cut_off_before_its_acknowledgement_is_not_placed_again(http, m
         order(http, SAKURA, "cut-1", side="buy", price="3000")
     monkeypatch.undo()
     retry = order(http, SAKURA, "cut-1", side="buy", price="3000")
-    assert retry.status_code == 409 and retry.json()["code"] == "idempotency_key_in_progress"
+    assert retry.status_code == 201  # the acknowledgement stored with the order, not a new order
+    assert retry.json()["sequence"] == committed["sequence"]
     placed = http.get("/v1/orders", headers=bearer(SAKURA)).json()
     assert [(o["limit_price"], o["open_quantity"]) for o in placed] == [("3000", 100)]
 

@@ -6,36 +6,29 @@ the engine's integer ticks stay inside. A participant trades for itself only: th
 names the participant, and a body naming another one is refused as if it did not exist (404), as is
 any order of another participant. The book and the tape are public and never name participants.
 
-Placing an order needs an ``Idempotency-Key``. The order is committed by the exchange's own
-transaction, so the key is claimed first (its own transaction), the order placed, and the
-acknowledgement stored under the key: a retry with the key returns the stored acknowledgement; a
-retry while the first request is still being processed, or after it was cut off before its
-acknowledgement was stored, is refused with ``idempotency_key_in_progress`` (409) — the order is
-then found with ``GET /v1/orders`` — so an order is never placed twice. An order the market refuses
-frees its key; after any other failure the key stays claimed, as the order's fate is unknown.
+Placing an order needs an ``Idempotency-Key``. The key is claimed and the acknowledgement stored
+in the order's own transaction: a retry with the same key and body returns the first
+acknowledgement, the same key with another body is refused (``idempotency_key_reused``), and an
+order the market refuses leaves the key unused.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
 from greenmarket.api.auth import Principal, Role, principal_from_request, require
-from greenmarket.errors import Conflict, DomainError, NotFound, ValidationError
-from greenmarket.exchange.auction import CallAuctionBook
+from greenmarket.errors import NotFound, ValidationError
 from greenmarket.exchange.contracts import Contract, DeliverySpecification
 from greenmarket.exchange.service import AREA, ExchangeService
 from greenmarket.exchange.tables import exchange_orders
 from greenmarket.journal import store as journal_store
-from greenmarket.journal.entry import format_time
-from greenmarket.registry.service import IdempotencyKey, _claim, run_in_transaction
-from greenmarket.registry.tables import idempotency_keys
+from greenmarket.registry.service import IdempotencyKey
 from greenmarket.settlement.money import from_minor
 
 router = APIRouter(prefix="/v1", tags=["exchange"])
@@ -108,14 +101,7 @@ def contract_view(service: ExchangeService, contract: Contract) -> dict[str, Any
 
 
 def _open_contracts(service: ExchangeService) -> set[str]:
-    open_ids = set()
-    for contract_id in service.contracts:
-        try:
-            service.book(contract_id)
-        except Conflict:
-            continue
-        open_ids.add(contract_id)
-    return open_ids
+    return {cid for cid in service.contracts if service.snapshot(cid)["open"]}
 
 
 def event_view(contract: Contract, event: dict[str, Any], viewer: Principal) -> dict[str, Any]:
@@ -180,39 +166,22 @@ def book_view(service: ExchangeService, contract_id: str) -> dict[str, Any]:
     contract = _contract(service, contract_id)
     view: dict[str, Any] = {"contract_id": contract_id, "currency": contract.currency,
                             "session": None, "bids": [], "asks": [], "indicative": None}
-    try:
-        book = service.book(contract_id)
-    except Conflict:
+    snapshot = service.snapshot(contract_id)  # read under the book's lock
+    if not snapshot["open"]:
         return view
-    levels = _auction_depth(book) if isinstance(book, CallAuctionBook) else book.depth()
-    view["session"] = {"mechanism": "call_auction" if isinstance(book, CallAuctionBook)
-                       else "continuous",
-                       "price_band": {"low": _money(contract, book.low),
-                                      "high": _money(contract, book.high)}}
+    low, high = snapshot["band"]
+    view["session"] = {"mechanism": snapshot["mechanism"],
+                       "price_band": {"low": _money(contract, low), "high": _money(contract, high)}}
     for side, key in (("buy", "bids"), ("sell", "asks")):
         view[key] = [{"price": _money(contract, price), "quantity": quantity, "orders": orders}
-                     for price, quantity, orders in levels[side]]
-    if isinstance(book, CallAuctionBook):
-        indicative = book.indicative()
-        if indicative is not None:
-            view["indicative"] = {
-                "price": _money(contract, indicative.price), "volume": indicative.volume,
-                "surplus": indicative.surplus,
-                "surplus_side": indicative.surplus_side.value if indicative.surplus_side else None}
+                     for price, quantity, orders in snapshot["depth"][side]]
+    indicative = snapshot["indicative"]
+    if indicative is not None:
+        view["indicative"] = {
+            "price": _money(contract, indicative.price), "volume": indicative.volume,
+            "surplus": indicative.surplus,
+            "surplus_side": indicative.surplus_side.value if indicative.surplus_side else None}
     return view
-
-
-def _auction_depth(book: CallAuctionBook) -> dict[str, list[tuple[int, int, int]]]:
-    """``(price, quantity, orders)`` per level of a call book, best first, like the continuous."""
-    levels: dict[str, dict[int, list[int]]] = {"buy": defaultdict(lambda: [0, 0]),
-                                               "sell": defaultdict(lambda: [0, 0])}
-    for order in list(book.orders()):
-        level = levels[order.side.value][order.price]  # type: ignore[index]
-        level[0] += order.quantity
-        level[1] += 1
-    return {side: [(price, q, n) for price, (q, n) in sorted(by_price.items(),
-                                                             reverse=side == "buy")]
-            for side, by_price in levels.items()}
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -229,14 +198,17 @@ def post_order(body: OrderIn, request: Request, caller: Caller,
     contract = _contract(service, body.contract_id)
     price = None if body.price is None else Decimal(body.price)
 
-    def place() -> dict[str, Any]:
-        result = service.submit(
-            caller.participant_id or "", contract.contract_id, side=body.side,
-            quantity=body.quantity, price=price, order_type=body.order_type,
-            time_in_force=body.time_in_force, client_order_id=body.client_order_id)
-        return result_view(service, result, caller)
-
-    return _once(request, caller, idempotency_key, "order", body.model_dump(mode="json"), place)
+    if not idempotency_key:
+        raise ValidationError("orders need an Idempotency-Key header",
+                              code="idempotency_key_required", field="Idempotency-Key")
+    idempotency = IdempotencyKey.for_request(caller.actor, idempotency_key, "order",
+                                             body.model_dump(mode="json"))
+    result = service.submit(
+        caller.participant_id or "", contract.contract_id, side=body.side,
+        quantity=body.quantity, price=price, order_type=body.order_type,
+        time_in_force=body.time_in_force, client_order_id=body.client_order_id,
+        idempotency=idempotency)
+    return result_view(service, result, caller)
 
 
 @router.delete("/orders/{contract_id}/{order_id}")
@@ -360,37 +332,6 @@ def post_close(contract_id: str, request: Request, caller: Caller) -> dict[str, 
     """End a continuous session: resting orders expire and their reservations are freed."""
     return _admin_command(request, caller, contract_id,
                           lambda s, c, actor: s.close_session(c, actor))
-
-
-# --- once per Idempotency-Key ---------------------------------------------------------------
-
-
-def _once(request: Request, caller: Principal, key: str | None, name: str, body: Any,
-          work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run ``work`` at most once per key (see the module docstring)."""
-    if not key:
-        raise ValidationError("orders need an Idempotency-Key header",
-                              code="idempotency_key_required", field="Idempotency-Key")
-    idempotency = IdempotencyKey.for_request(caller.actor, key, name, body)
-    database = request.app.state.db
-    stamp = format_time(request.app.state.clock.now())
-    stored = run_in_transaction(database, lambda s: _claim(s, idempotency, stamp))
-    if stored is not None:
-        if not stored:
-            raise Conflict("a request with this Idempotency-Key is being processed or was cut "
-                           "off; see GET /v1/orders", code="idempotency_key_in_progress",
-                           field="Idempotency-Key")
-        return stored  # type: ignore[no-any-return]
-    where = (idempotency_keys.c.principal == idempotency.principal,
-             idempotency_keys.c.key == idempotency.key)
-    try:
-        result = work()
-    except DomainError:  # refused: nothing changed, the key may be used again
-        run_in_transaction(database, lambda s: s.execute(delete(idempotency_keys).where(*where)))
-        raise
-    run_in_transaction(database, lambda s: s.execute(
-        update(idempotency_keys).where(*where).values(status_code=201, response=result)))
-    return result
 
 
 __all__ = ["book_view", "contract_view", "event_view", "result_view", "router"]

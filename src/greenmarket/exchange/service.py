@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from greenmarket.clock import Clock
 from greenmarket.errors import Conflict, NotFound, ValidationError
@@ -36,11 +36,17 @@ from greenmarket.exchange.orders import (
     TimeInForce,
     Trade,
 )
-from greenmarket.exchange.tables import exchange_orders
+from greenmarket.exchange.tables import exchange_books, exchange_orders
 from greenmarket.journal import store as journal_store
 from greenmarket.registry import ledger, model
 from greenmarket.registry.ledger import Context, CreditSpec
-from greenmarket.registry.service import run_in_transaction
+from greenmarket.journal.entry import format_time
+from greenmarket.registry.service import (
+    IdempotencyKey,
+    claim_idempotency_key,
+    record_idempotent_result,
+    run_in_transaction,
+)
 from greenmarket.registry.tables import accounts, holds, participants
 from greenmarket.settlement import cash, dvp
 from greenmarket.settlement.money import to_minor
@@ -73,6 +79,10 @@ def credit_spec(contract: Contract) -> CreditSpec:
     """The registry's view of what a contract may deliver."""
     spec = contract.specification
     if isinstance(spec, DeliverySpecification):
+        unknown = spec.eligibility - {"fi_eligible"}
+        if unknown:
+            raise ValidationError(f"the registry records no eligibility flag {sorted(unknown)}",
+                                  field="eligibility")
         return CreditSpec(programs=tuple(sorted(spec.programs)),
                           categories=tuple(sorted(spec.categories)),
                           vintage_from=spec.vintage_from, vintage_to=spec.vintage_to,
@@ -93,6 +103,9 @@ class ExchangeService:
         self._locks = {cid: threading.Lock() for cid in self.contracts}
         self._books: dict[str, Book] = {}
         self._next_ids: dict[str, tuple[int, int]] = {}
+        self._seen: dict[str, int] = {}
+        for contract in contracts:
+            credit_spec(contract)  # refuse a contract the registry cannot deliver against
         self.recover()
 
     # --- commands ---------------------------------------------------------------------------
@@ -115,8 +128,9 @@ class ExchangeService:
 
     def submit(self, participant_id: str, contract_id: str, *, side: str, quantity: int,
                price: Decimal | None, order_type: str = "limit", time_in_force: str = "day",
-               client_order_id: str | None = None) -> dict[str, Any]:
-        """Enter an order: reserve, match, journal, then acknowledge."""
+               client_order_id: str | None = None,
+               idempotency: IdempotencyKey | None = None) -> dict[str, Any]:
+        """Enter an order: reserve, match, journal, then acknowledge (once per idempotency key)."""
         contract = self._contract(contract_id)
         ticks = None if price is None else contract.to_ticks(Decimal(price))
         with self._locks[contract_id]:
@@ -125,7 +139,8 @@ class ExchangeService:
                        "time_in_force": TimeInForce(time_in_force).value,
                        "client_order_id": client_order_id, "time": self.clock.now().isoformat()}
             return self._run(contract_id, f"participant:{participant_id}", "order_submitted",
-                             command, lambda book: _apply("order_submitted", book, command))
+                             command, lambda book: _apply("order_submitted", book, command),
+                             idempotency=idempotency)
 
     def cancel(self, participant_id: str, contract_id: str, order_id: int) -> dict[str, Any]:
         self._contract(contract_id)
@@ -168,6 +183,20 @@ class ExchangeService:
 
     # --- queries ----------------------------------------------------------------------------
 
+    def snapshot(self, contract_id: str) -> dict[str, Any]:
+        """Depth (and, for a call session, the indicative price), read under the book's lock."""
+        self._contract(contract_id)
+        with self._locks[contract_id]:
+            book = self._books.get(contract_id)
+            if book is None:
+                return {"open": False, "mechanism": None, "depth": {"buy": [], "sell": []},
+                        "indicative": None, "band": None}
+            indicative = book.indicative() if isinstance(book, CallAuctionBook) else None
+            return {"open": True,
+                    "mechanism": "call_auction" if isinstance(book, CallAuctionBook)
+                    else "continuous",
+                    "depth": book.depth(), "indicative": indicative, "band": (book.low, book.high)}
+
     def book(self, contract_id: str) -> Book:
         book = self._books.get(contract_id)
         if book is None:
@@ -178,20 +207,27 @@ class ExchangeService:
     # --- the one path every command takes ---------------------------------------------------
 
     def _run(self, contract_id: str, actor: str, kind: str, command: dict[str, Any],
-             step: Any) -> dict[str, Any]:
+             step: Any, idempotency: IdempotencyKey | None = None) -> dict[str, Any]:
         contract = self.contracts[contract_id]
-        moved = False
+        moved = applied = False
 
         def work(session: Any) -> dict[str, Any]:
-            nonlocal moved
+            nonlocal moved, applied
+            applied = False
+            self._sync(session, contract_id)  # locks the book's row: one writer across processes
             if moved:  # an earlier attempt moved the book, then lost a database race
-                self._rebuild(contract_id)
+                self._rebuild(contract_id, session)
                 moved = False
-            ctx = Context(session=session, actor=actor, now=datetime.fromisoformat(command["time"]))
+            now = datetime.fromisoformat(command["time"])
+            if idempotency is not None:
+                claim_idempotency_key(session, idempotency, format_time(now))
+            ctx = Context(session=session, actor=actor, now=now)
             if kind == "session_opened":
                 events: list[Event] = []
             else:
                 book = self.book(contract_id)
+                if kind in ("order_submitted", "order_amended", "order_cancelled"):
+                    _ensure_window(contract, book, now)
                 reservation = self._reserve(ctx, contract, book, command) \
                     if kind == "order_submitted" else None
                 if kind == "order_amended":
@@ -202,7 +238,13 @@ class ExchangeService:
             payload = {"contract_id": contract_id, "command": command,
                        "events": [e.to_dict() for e in events]}
             sequence = ctx.journal(kind, payload, area=AREA)
-            return {"sequence": sequence, **payload}
+            session.execute(update(exchange_books).where(
+                exchange_books.c.contract_id == contract_id).values(last_sequence=sequence))
+            result = {"sequence": sequence, **payload}
+            if idempotency is not None:
+                record_idempotent_result(session, idempotency, result)
+            applied = True
+            return result
 
         try:
             result = run_in_transaction(self.db, work)
@@ -210,8 +252,21 @@ class ExchangeService:
             if moved:
                 self._rebuild(contract_id)
             raise
-        self._apply_lifecycle(contract_id, kind, command, result["events"])
+        if applied:  # not a replayed idempotent answer
+            self._apply_lifecycle(contract_id, kind, command, result["events"])
+            self._seen[contract_id] = result["sequence"]
         return result
+
+    def _sync(self, session: Any, contract_id: str) -> None:
+        """Lock the book's row; rebuild the book if another process wrote since we last did."""
+        last = session.execute(select(exchange_books.c.last_sequence).where(
+            exchange_books.c.contract_id == contract_id).with_for_update()).scalar()
+        if last is None:
+            session.execute(insert(exchange_books).values(contract_id=contract_id,
+                                                          last_sequence=0))
+            last = 0
+        if last != self._seen.get(contract_id, 0):
+            self._rebuild(contract_id, session)
 
     def _reserve(self, ctx: Context, contract: Contract, book: Book,
                  command: dict[str, Any]) -> dict[str, Any]:
@@ -356,23 +411,33 @@ class ExchangeService:
         """Rebuild every book by replaying the journal; the engine must agree with it."""
         self._books.clear()
         self._next_ids.clear()
+        self._seen.clear()
         with self.db.read() as session:
             for entry in journal_store.read(session, area=AREA):
                 if entry.type in KINDS:
-                    self._replay(entry.type, entry.payload)
+                    self._replay(entry.sequence, entry.type, entry.payload)
 
-    def _rebuild(self, contract_id: str) -> None:
+    def _rebuild(self, contract_id: str, session: Any = None) -> None:
+        """Replay one book from the journal (inside ``session``'s transaction when given)."""
         self._books.pop(contract_id, None)
         self._next_ids.pop(contract_id, None)
-        with self.db.read() as session:
-            for entry in journal_store.read(session, area=AREA):
-                if entry.type in KINDS and entry.payload["contract_id"] == contract_id:
-                    self._replay(entry.type, entry.payload)
+        self._seen.pop(contract_id, None)
+        if session is None:
+            with self.db.read() as own:
+                self._replay_contract(own, contract_id)
+        else:
+            self._replay_contract(session, contract_id)
 
-    def _replay(self, kind: str, payload: dict[str, Any]) -> None:
+    def _replay_contract(self, session: Any, contract_id: str) -> None:
+        for entry in journal_store.read(session, area=AREA):
+            if entry.type in KINDS and entry.payload["contract_id"] == contract_id:
+                self._replay(entry.sequence, entry.type, entry.payload)
+
+    def _replay(self, sequence: int, kind: str, payload: dict[str, Any]) -> None:
         contract_id, command = payload["contract_id"], payload["command"]
         if contract_id not in self.contracts:
             return
+        self._seen[contract_id] = sequence
         if kind != "session_opened":
             events = [e.to_dict() for e in _apply(kind, self._books[contract_id], command)]
             if events != payload["events"]:
@@ -414,6 +479,16 @@ def _apply(kind: str, book: Book, command: dict[str, Any]) -> list[Event]:
             raise Conflict("a call session closes by its uncross", code="not_continuous")
         return book.expire(time)
     raise ValueError(kind)
+
+
+def _ensure_window(contract: Contract, book: Book, now: datetime) -> None:
+    """Orders, amendments and cancels only while the venue's session of this book takes them."""
+    session = contract.venue.session_at(now)
+    mechanism = Mechanism.CALL_AUCTION if isinstance(book, CallAuctionBook) else \
+        Mechanism.CONTINUOUS
+    if session is None or session.mechanism is not mechanism:
+        raise Conflict(f"{contract.venue.name} takes no orders at {now.isoformat()}",
+                       code="market_closed", field="time")
 
 
 def trader_accounts(ctx: Context, participant_id: str, currency: str) -> tuple[int, int]:

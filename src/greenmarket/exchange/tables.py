@@ -1,4 +1,4 @@
-"""Exchange tables: each order's reservation, so that fills, cancels and expiry settle it exactly."""
+"""Exchange tables: each order's reservation, and each book's last journaled command."""
 
 from __future__ import annotations
 
@@ -22,4 +22,14 @@ exchange_orders = Table(
     Column("cash_account_id", BigId, ForeignKey("cash_accounts.id"), nullable=False),
     Column("holding_account_id", BigId, ForeignKey("accounts.id"), nullable=False),
     UniqueConstraint("contract_id", "order_id", name="uq_exchange_orders_book_id"),
+)
+
+# One row per contract: the sequence of the last journal entry that changed its book. Every command
+# locks it first, which makes one writer per contract across processes; a process that finds a
+# sequence it has not seen rebuilds the book from the journal before acting.
+exchange_books = Table(
+    "exchange_books",
+    metadata,
+    Column("contract_id", String(64), primary_key=True),
+    Column("last_sequence", BigInteger, nullable=False),
 )

@@ -83,15 +83,10 @@ class RegistryService:
         idempotency: IdempotencyKey | None,
     ) -> T:
         if idempotency is not None:
-            _claim(session, idempotency, format_time(self.clock.now()))
+            claim_idempotency_key(session, idempotency, format_time(self.clock.now()))
         result = operation(Context(session=session, actor=actor, now=self.clock.now()))
         if idempotency is not None:
-            session.execute(
-                update(idempotency_keys)
-                .where(idempotency_keys.c.principal == idempotency.principal,
-                       idempotency_keys.c.key == idempotency.key)
-                .values(status_code=200, response=result)
-            )
+            record_idempotent_result(session, idempotency, result)
         return result
 
 
@@ -116,8 +111,21 @@ def run_in_transaction(db: Database, work: Callable[[Session], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _claim(session: Session, key: IdempotencyKey, stamp: str) -> None:
-    """Return normally if this key is new (and claim it), else raise the replay or a conflict."""
+def record_idempotent_result(session: Session, key: IdempotencyKey, result: Any) -> None:
+    """Store the first result of a claimed key, in the transaction that produced it."""
+    session.execute(
+        update(idempotency_keys)
+        .where(idempotency_keys.c.principal == key.principal, idempotency_keys.c.key == key.key)
+        .values(status_code=200, response=result)
+    )
+
+
+def claim_idempotency_key(session: Session, key: IdempotencyKey, stamp: str) -> None:
+    """Claim a new key in the caller's transaction, or raise the first result or a conflict.
+
+    Call it first in the unit of work: a concurrent claim of the same key then waits on the
+    unique index and, once the first commits, replays its result.
+    """
     row = session.execute(
         select(idempotency_keys.c.request_hash, idempotency_keys.c.response).where(
             idempotency_keys.c.principal == key.principal, idempotency_keys.c.key == key.key

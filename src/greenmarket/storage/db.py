@@ -32,6 +32,12 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-un
     cursor.close()
 
 
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    """Writers take the write lock up front; read-only sessions read a snapshot without it."""
+    read_only = connection.get_execution_options().get("read_only", False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
 def make_engine(url: str | None = None, *, pool_size: int = 10) -> Engine:
     """Create the engine for ``url`` (default: the configured database)."""
     url = normalize_url(url or config.database_url())
@@ -41,7 +47,7 @@ def make_engine(url: str | None = None, *, pool_size: int = 10) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
@@ -65,8 +71,9 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reads only."""
+        """A session for reads only (on SQLite it does not queue behind writers)."""
         with self.sessions() as session:
+            session.connection(execution_options={"read_only": True})
             yield session
             session.rollback()
 

@@ -1,4 +1,4 @@
-"""Exchange: each order's reservation (hold or cash) and open quantity.
+"""Exchange: each order's reservation (hold or cash) and open quantity; each book's last entry.
 
 Revision ID: 0003
 Revises: 0002
@@ -18,6 +18,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('exchange_books',
+    sa.Column('contract_id', sa.String(length=64), nullable=False),
+    sa.Column('last_sequence', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('contract_id', name=op.f('pk_exchange_books'))
+    )
     op.create_table('exchange_orders',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('contract_id', sa.String(length=64), nullable=False),
@@ -42,4 +47,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('exchange_books')
     op.drop_table('exchange_orders')
