@@ -134,7 +134,9 @@ def reference_uncross(buys, sells, reference):
         price = rows[0][0]
     elif all(s > 0 for _, _, s in rows):
         price = rows[-1][0]
-    else:
+    else:  # only prices at which every order better than the price fills in full
+        rows = [r for r in rows if sum(q for bp, q in buys if bp > r[0]) <= best
+                and sum(q for sp, q in sells if sp < r[0]) <= best]
         price = min(max(reference, rows[0][0]), rows[-1][0])
 
     def fill(orders, better):
@@ -260,3 +262,14 @@ def test_auction_book_trades_add_up_to_each_orders_fill(orders, allocation):
         assert traded[order_id] + expired.get(order_id, 0) == quantity
     if price is not None:
         assert sum(q for i, q in traded.items() if accepted[i][1] is Side.BUY) == price.volume
+
+
+def test_reference_price_never_starves_orders_better_than_the_price():
+    # Found by hypothesis: buys 1@99 and 1@120, sells 1@95 and 1@100, reference 70. Every price
+    # 95-100 executes 1 with surplus 1 (buy side at 95-99, sell side at 100), so (4) decides; but
+    # at 95-98 both buys are better than the price and only one can fill. Only 99 and 100 keep the
+    # itayose promise, and the reference 70 clamps to 99.
+    result = run([(99, 1), (120, 1)], [(95, 1), (100, 1)], 70)
+    assert result.price.price == 99
+    assert result.price.condition is Condition.REFERENCE_PRICE
+    assert result.buy_fills.tolist() == [0, 1] and result.sell_fills.tolist() == [1, 0]

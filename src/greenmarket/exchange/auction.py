@@ -98,12 +98,18 @@ class Uncross:
 
 
 def choose_auction_price(
-    prices: Ints, demand: Ints, supply: Ints, reference_price: int
+    prices: Ints, demand: Ints, supply: Ints, reference_price: int,
+    demand_above: Ints | None = None, supply_below: Ints | None = None,
 ) -> AuctionPrice | None:
     """Apply conditions (1)-(4) to candidate ``prices`` (ascending) with their ``D`` and ``S``.
 
     The candidates must stand for every tick between the lowest and the highest order price, as
     :func:`candidate_prices` makes them (including the reference price when it lies in between).
+    ``demand_above`` and ``supply_below`` (buys strictly above, sells strictly below each price)
+    let condition (4) clamp only into prices at which every order better than the price can fill
+    in full, as itayose promises. Conditions (1)-(3) always land on such a price; (4), with
+    surplus on both sides, could otherwise pick a price below the highest buy-side surplus (or
+    above the lowest sell-side one) and starve an order better than it.
     Return ``None`` when nothing can execute at any price.
     """
     volume = np.minimum(demand, supply)
@@ -132,7 +138,12 @@ def choose_auction_price(
         return decided(int(remaining[0]), Condition.MARKET_PRESSURE)
     if (surplus > 0).all():
         return decided(int(remaining[-1]), Condition.MARKET_PRESSURE)
-    # (4) the reference price clamped into the remaining range (a candidate by construction)
+    # (4) the reference price clamped into the remaining range (a candidate by construction),
+    # keeping only prices at which every order better than the price fills in full
+    if demand_above is not None and supply_below is not None:
+        fills_better = (demand_above[remaining] <= best_volume) & (
+            supply_below[remaining] <= best_volume)
+        remaining = remaining[fills_better]
     low, high = int(prices[remaining[0]]), int(prices[remaining[-1]])
     target = min(max(reference_price, low), high)
     return decided(int(np.searchsorted(prices, target)), Condition.REFERENCE_PRICE)
@@ -184,7 +195,12 @@ def uncross(
         return Uncross(None, *no_fills)
     prices = candidate_prices(buy_prices, sell_prices, reference_price)
     demand, supply = demand_supply(buy_prices, buy_quantities, sell_prices, sell_quantities, prices)
-    decision = choose_auction_price(prices, demand, supply, reference_price)
+    demand_above = demand_supply(buy_prices, buy_quantities, sell_prices, sell_quantities,
+                                 prices + 1)[0]
+    supply_below = demand_supply(buy_prices, buy_quantities, sell_prices, sell_quantities,
+                                 prices - 1)[1]
+    decision = choose_auction_price(prices, demand, supply, reference_price, demand_above,
+                                    supply_below)
     if decision is None:
         return Uncross(None, *no_fills)
     price, volume = decision.price, decision.volume
@@ -285,6 +301,19 @@ class CallAuctionBook:
 
     def orders(self) -> Iterator[OrderAccepted]:
         return (order.accepted for order in self._orders.values())
+
+    def depth(self) -> dict[str, list[tuple[int, int, int]]]:
+        """Aggregated ``(price, quantity, orders)`` levels, best first, at current (amended) terms."""
+        levels: dict[tuple[Side, int], list[int]] = {}
+        for order in self._orders.values():
+            level = levels.setdefault((order.accepted.side, order.price), [0, 0])
+            level[0] += order.quantity
+            level[1] += 1
+        return {
+            side.value: sorted(((price, q, n) for (s, price), (q, n) in levels.items() if s is side),
+                               reverse=side is Side.BUY)
+            for side in (Side.BUY, Side.SELL)
+        }
 
     def submit(
         self, participant: str, owner: str, side: Side, price: int, quantity: int, time: datetime,
