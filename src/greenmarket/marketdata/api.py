@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import date
@@ -24,16 +25,18 @@ from greenmarket.marketdata.streaming import KINDS, check_kinds, message_id
 router = APIRouter(prefix="/v1/marketdata", tags=["marketdata"])
 Format = Literal["json", "csv"]
 KEEP_ALIVE_SECONDS = 15.0
+_SETUP = threading.Lock()  # one service per app, even when the first requests race
 
 
 def service_of(request: Request) -> MarketDataService:
     """The app's market-data service, made on first use over the app's database and the
     contracts its exchange trades."""
     state = request.app.state
-    if getattr(state, "marketdata", None) is None:
-        exchange = getattr(state, "exchange", None)
-        state.marketdata = MarketDataService(
-            state.db, None if exchange is None else exchange.contracts.values())
+    with _SETUP:
+        if getattr(state, "marketdata", None) is None:
+            exchange = getattr(state, "exchange", None)
+            state.marketdata = MarketDataService(
+                state.db, None if exchange is None else exchange.contracts.values())
     return state.marketdata
 
 
