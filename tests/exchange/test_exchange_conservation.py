@@ -22,6 +22,7 @@ the same database. After every step:
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,8 +31,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from exchange_kit import SPOT
-from hypothesis import settings
+from exchange_kit import SPOT as CBL_SPOT
+from hypothesis import currently_in_test_context, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import func, select
@@ -57,6 +58,7 @@ from greenmarket.settlement.tables import (
 from greenmarket.storage.db import Database
 from greenmarket.storage.migrate import upgrade
 
+SPOT = dataclasses.replace(CBL_SPOT, market_orders=True)
 FORESTRY = Contract(
     contract_id="TSE-JCR-FORESTRY", name="J-Credit forestry", venue=TSE_STYLE,
     specification=DeliverySpecification(programs=frozenset({"JCREDIT"}),
@@ -127,6 +129,8 @@ def _reserved_for(notional: int) -> int:
 
 
 traders = st.sampled_from(TRADERS)
+sides = st.sampled_from(["buy", "sell"])
+quantities = st.integers(1, 40) | st.integers(1, 400)  # some exceed what a trader holds
 contract_ids = st.sampled_from(sorted(CONTRACTS))
 
 
@@ -143,8 +147,15 @@ class ExchangeConservation(RuleBasedStateMachine):
         self.tse_time = TSE_WINDOWS[0][0]
         self.reports: list[tuple[str, int, str, str]] = []  # (day, id, reporter, counterparty)
         self.bids: list[tuple[int, int, str]] = []  # (auction, bid, bidder)
-        self.refusals = 0
         self._start()
+        self.clock.set(self.spot_time)
+        self.exchange.open_session(SPOT.contract_id)
+        self.open_call_session()
+
+    def _note(self, what: str) -> None:
+        """Statistics for ``--hypothesis-show-statistics``: how often commands pass or fail."""
+        if currently_in_test_context():
+            event(what)
 
     def _start(self) -> None:
         self.exchange = ExchangeService(self.db, self.clock, list(CONTRACTS.values()),
@@ -168,11 +179,15 @@ class ExchangeConservation(RuleBasedStateMachine):
         """Run a command; a refusal must leave the database and the books exactly as they were."""
         before = self._snapshot()
         try:
-            return command()
-        except DomainError:
-            self.refusals += 1
+            result = command()
+        except DomainError as refusal:
+            self._note(f"refused: {refusal.code}")
             assert self._snapshot() == before
             return None
+        events = result.get("events", result.get("outcome", {}).get("trades", []))
+        self._note("traded" if any(e.get("type", "Trade") == "Trade" for e in events)
+                   else "accepted")
+        return result
 
     def _book(self, contract_id: str) -> Any:
         return self.exchange._books.get(contract_id)
@@ -194,21 +209,46 @@ class ExchangeConservation(RuleBasedStateMachine):
         book = self._book(contract_id)
         low, high = (book.low, book.high) if book is not None else \
             contract.price_band_ticks(contract.to_ticks(BASE_PRICES[contract_id]))
-        ticks = data.draw(st.integers(max(1, low - 3), high + 3) | st.integers(
-            max(1, (low + high) // 2 - 15), (low + high) // 2 + 15))
+        near = st.integers(max(1, (low + high) // 2 - 12), (low + high) // 2 + 12)
+        ticks = data.draw(st.one_of(near, near, st.integers(max(1, low - 3), high + 3)))
         return contract.to_money(ticks)
 
     # --- order book rules ---------------------------------------------------------------------
 
-    @rule(data=st.data(), contract_id=contract_ids, trader=traders,
-          side=st.sampled_from(["buy", "sell"]), quantity=st.integers(1, 400),
-          order_type=st.sampled_from(["limit", "limit", "limit", "market"]),
-          time_in_force=st.sampled_from(["day", "day", "ioc", "fok"]))
-    def submit(self, data: st.DataObject, contract_id: str, trader: str, side: str,
-               quantity: int, order_type: str, time_in_force: str) -> None:
+    @rule(data=st.data(), orders=st.lists(st.tuples(
+        traders, sides, quantities, st.sampled_from(["limit", "limit", "limit", "market"]),
+        st.sampled_from(["day", "day", "ioc", "fok"])), min_size=1, max_size=4))
+    def submit_continuous(self, data: st.DataObject, orders: list[tuple[Any, ...]]) -> None:
+        for trader, side, quantity, order_type, time_in_force in orders:
+            price = None if order_type == "market" else self._price(SPOT.contract_id, data)
+            self._submit(SPOT.contract_id, trader, side, quantity, price, order_type,
+                         time_in_force)
+
+    @rule(data=st.data(), orders=st.lists(st.tuples(traders, sides, quantities), min_size=1,
+                                          max_size=4))
+    def submit_call(self, data: st.DataObject, orders: list[tuple[str, str, int]]) -> None:
+        for trader, side, quantity in orders:
+            price = self._price(FORESTRY.contract_id, data)
+            self._submit(FORESTRY.contract_id, trader, side, quantity, price, "limit", "day")
+
+    @rule(data=st.data(), contract_id=contract_ids, trader=traders, quantity=quantities,
+          time_in_force=st.sampled_from(["day", "ioc", "fok"]))
+    def cross(self, data: st.DataObject, contract_id: str, trader: str, quantity: int,
+              time_in_force: str) -> None:
+        """An order at (or through) a resting order's price on the other side, so fills happen."""
+        resting = self._resting(contract_id)
+        if not resting:
+            return
+        _, side, price, _ = resting[data.draw(st.sampled_from(sorted(resting)))]
+        through = data.draw(st.integers(0, 5))
+        price += through if side == "sell" else -through
         if contract_id == FORESTRY.contract_id:
-            order_type, time_in_force = "limit", "day"
-        price = None if order_type == "market" else self._price(contract_id, data)
+            time_in_force = "day"
+        self._submit(contract_id, trader, "buy" if side == "sell" else "sell", quantity,
+                     CONTRACTS[contract_id].to_money(max(1, price)), "limit", time_in_force)
+
+    def _submit(self, contract_id: str, trader: str, side: str, quantity: int,
+                price: Decimal | None, order_type: str, time_in_force: str) -> None:
         self._at(contract_id)
         self.attempt(lambda: self.exchange.submit(
             trader, contract_id, side=side, quantity=quantity, price=price,
@@ -241,14 +281,18 @@ class ExchangeConservation(RuleBasedStateMachine):
         self._at(contract_id)
         self.attempt(lambda: self.exchange.cancel(participant, contract_id, order_id))
 
-    @rule()
+    @rule(step=st.sampled_from(["close and reopen", "call session", "uncross"]))
+    def session(self, step: str) -> None:
+        """Session ends are rarer than orders: one rule for the three of them."""
+        {"close and reopen": self.close_and_reopen_spot, "call session": self.open_call_session,
+         "uncross": self.uncross}[step]()
+
     def close_and_reopen_spot(self) -> None:
         self._at(SPOT.contract_id)
         self.attempt(lambda: self.exchange.close_session(SPOT.contract_id))
         self._at(SPOT.contract_id)
         self.attempt(lambda: self.exchange.open_session(SPOT.contract_id))
 
-    @rule()
     def open_call_session(self) -> None:
         if self._book(FORESTRY.contract_id) is None and self.window + 1 < len(TSE_WINDOWS):
             self.window += 1
@@ -256,7 +300,6 @@ class ExchangeConservation(RuleBasedStateMachine):
         self._at(FORESTRY.contract_id)
         self.attempt(lambda: self.exchange.open_session(FORESTRY.contract_id))
 
-    @rule()
     def uncross(self) -> None:
         if self.window >= 0:
             self.clock.set(TSE_WINDOWS[self.window][1])
@@ -337,6 +380,7 @@ class ExchangeConservation(RuleBasedStateMachine):
     def settle_due(self, later: bool) -> None:
         on = date(2026, 12, 31) if later else SPOT_DAY
         result = dvp.settle_due(lambda op: self.registry.execute(ADMIN, op), on)
+        self._note(f"settled {min(result['settled'], 3)}+")
         assert result["failed"] == 0  # every instruction is fully reserved: none may fail
 
     @rule()
@@ -515,5 +559,22 @@ def test_order_books_rebuild_beside_off_book_journal_entries() -> None:
         machine.close_and_reopen_spot()
         machine.restart()
         assert machine.exchange.book(SPOT.contract_id).low == 500
+    finally:
+        machine.teardown()
+
+
+def test_an_amended_sell_order_records_its_new_limit_price() -> None:
+    """The order table (shown by GET /v1/orders) follows an amended sell order's new price."""
+    machine = ExchangeConservation()
+    try:
+        machine._at(SPOT.contract_id)
+        placed = machine.exchange.submit("alpha", SPOT.contract_id, side="sell", quantity=1,
+                                         price=Decimal("7.61"))
+        order_id = placed["events"][0]["order_id"]
+        machine._at(SPOT.contract_id)
+        machine.exchange.amend("alpha", SPOT.contract_id, order_id, price=Decimal("11.24"),
+                               quantity=1)
+        assert machine._order_row(SPOT.contract_id, order_id).limit_price == 1124
+        machine.books_agree_with_the_order_table()
     finally:
         machine.teardown()

@@ -303,6 +303,7 @@ class ExchangeService:
         open_quantity = command["quantity"] - filled
         if open_quantity <= 0:
             return  # the book refuses it (amend_below_filled) and the transaction rolls back
+        limit = to_minor(contract.to_money(command["price"]), contract.currency, field="price")
         if row.side == "sell":
             pending = dvp.undelivered_by_hold(ctx, row.hold_id)
             current = ctx.session.execute(select(holds.c.remaining)
@@ -312,9 +313,7 @@ class ExchangeService:
                 ledger.extend_hold(ctx, row.hold_id, change)
             elif change < 0:
                 ledger.release_hold(ctx, row.hold_id, -change)
-            limit = row.limit_price
         else:
-            limit = to_minor(contract.to_money(command["price"]), contract.currency, field="price")
             notional = limit * open_quantity
             needed = notional + self.fees.fee(notional, self.fees.buyer_bps) + \
                 dvp.owed_by_reservation(ctx, row.reservation_id)
