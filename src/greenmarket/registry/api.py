@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from greenmarket.api.auth import Principal, Role, principal_from_request, require
@@ -18,12 +18,18 @@ from greenmarket.errors import NotFound, ValidationError
 from greenmarket.journal import store as journal_store
 from greenmarket.registry import ledger, queries
 from greenmarket.registry.ledger import Context, CreditSpec, Selection
+from greenmarket.registry.model import LARGEST_NUMBER
 from greenmarket.registry.service import IdempotencyKey, RegistryService
 from greenmarket.rows import rows_to_csv
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 Caller = Annotated[Principal, Depends(principal_from_request)]
 IdemHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
+# Ids, quantities, serials and years are stored as signed 64-bit integers: larger ones are refused
+# here as bad input (the database driver would fail on them).
+Int = Annotated[int, Field(ge=-LARGEST_NUMBER - 1, le=LARGEST_NUMBER)]
+Count = Annotated[int, Field(gt=0, le=LARGEST_NUMBER)]
+PathId = Annotated[int, Path(le=LARGEST_NUMBER)]
 
 
 class Body(BaseModel):
@@ -70,9 +76,9 @@ class AccountStateIn(Body):
 
 class SpecIn(Body):
     project_id: str | None = None
-    vintage: int | None = None
-    vintage_from: int | None = None
-    vintage_to: int | None = None
+    vintage: Int | None = None
+    vintage_from: Int | None = None
+    vintage_to: Int | None = None
     programs: list[str] = []
     categories: list[str] = []
     fi_eligible_only: bool = False
@@ -82,9 +88,9 @@ class SpecIn(Body):
 
 
 class SelectionIn(Body):
-    quantity: int | None = Field(default=None, gt=0)
+    quantity: Count | None = None
     specification: SpecIn = SpecIn()
-    serial_ranges: list[tuple[int, int]] = []
+    serial_ranges: list[tuple[Int, Int]] = []
 
     def to_selection(self) -> Selection:
         return Selection(quantity=self.quantity, spec=self.specification.to_spec(),
@@ -93,44 +99,44 @@ class SelectionIn(Body):
 
 class IssuanceIn(Body):
     project_id: str
-    vintage: int
-    quantity: int = Field(gt=0)
-    account_id: int
-    serial_start: int | None = Field(default=None, ge=1)
+    vintage: Int
+    quantity: Count
+    account_id: Int
+    serial_start: int | None = Field(default=None, ge=1, le=LARGEST_NUMBER)
 
 
 class TransferIn(SelectionIn):
-    from_account_id: int
-    to_account_id: int
+    from_account_id: Int
+    to_account_id: Int
 
 
 class RetirementIn(SelectionIn):
-    account_id: int
+    account_id: Int
     beneficiary: str = Field(min_length=1, max_length=300)
     purpose: Literal["voluntary_offset", "gx_ets", "corsia", "ndc", "other"]
     claim: str = Field(min_length=1, max_length=2000)
-    reporting_year: int | None = None
+    reporting_year: Int | None = None
 
 
 class CancellationIn(SelectionIn):
-    account_id: int
+    account_id: Int
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class HoldIn(Body):
-    account_id: int
-    quantity: int = Field(gt=0)
+    account_id: Int
+    quantity: Count
     specification: SpecIn = SpecIn()
     reference: str | None = Field(default=None, max_length=128)
 
 
 class ReleaseIn(Body):
-    quantity: int | None = Field(default=None, gt=0)
+    quantity: Count | None = None
 
 
 class ConsumeIn(Body):
-    to_account_id: int
-    quantity: int = Field(gt=0)
+    to_account_id: Int
+    quantity: Count
 
 
 # --- plumbing -------------------------------------------------------------------------------
@@ -276,20 +282,20 @@ def post_account(body: AccountIn, request: Request, caller: Caller) -> dict[str,
 
 
 @router.get("/accounts/{account_id}")
-def get_account(account_id: int, request: Request, caller: Caller) -> dict[str, Any]:
+def get_account(account_id: PathId, request: Request, caller: Caller) -> dict[str, Any]:
     _own_account(request, caller, account_id)
     return _read(request, lambda s: queries.get_account(s, account_id))
 
 
 @router.post("/accounts/{account_id}/state")
-def post_account_state(account_id: int, body: AccountStateIn, request: Request,
+def post_account_state(account_id: PathId, body: AccountStateIn, request: Request,
                        caller: Caller) -> dict[str, Any]:
     return _admin_write(request, caller,
                         lambda c: ledger.set_account_state(c, account_id, body.state))
 
 
 @router.get("/accounts/{account_id}/holdings")
-def get_holdings(account_id: int, request: Request, caller: Caller,
+def get_holdings(account_id: PathId, request: Request, caller: Caller,
                  format: str = "json") -> Any:
     _own_account(request, caller, account_id)
     return tabular(_read(request, lambda s: queries.holdings(s, account_id)), format,
@@ -397,7 +403,7 @@ def _own_hold(request: Request, caller: Caller, hold_id: int) -> None:
 
 
 @router.post("/holds/{hold_id}/release", status_code=201)
-def post_release(hold_id: int, body: ReleaseIn, request: Request, response: Response,
+def post_release(hold_id: PathId, body: ReleaseIn, request: Request, response: Response,
                  caller: Caller, idempotency_key: IdemHeader = None) -> dict[str, Any]:
     require(caller, Role.ADMIN, Role.PARTICIPANT)
     _own_hold(request, caller, hold_id)
@@ -406,7 +412,7 @@ def post_release(hold_id: int, body: ReleaseIn, request: Request, response: Resp
 
 
 @router.post("/holds/{hold_id}/consume", status_code=201)
-def post_consume(hold_id: int, body: ConsumeIn, request: Request, response: Response,
+def post_consume(hold_id: PathId, body: ConsumeIn, request: Request, response: Response,
                  caller: Caller, idempotency_key: IdemHeader = None) -> dict[str, Any]:
     """Deliver held credits: an operator (settlement) action."""
     require(caller, Role.ADMIN)
@@ -421,7 +427,7 @@ def post_consume(hold_id: int, body: ConsumeIn, request: Request, response: Resp
 
 
 @router.get("/journal")
-def get_journal(request: Request, caller: Caller, after: int = Query(0, ge=0),
+def get_journal(request: Request, caller: Caller, after: int = Query(0, ge=0, le=LARGEST_NUMBER),
                 limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
     require(caller, Role.ADMIN, Role.AUDITOR)
     return _read(request, lambda s: [e.to_dict() for e in journal_store.read(s, after=after,

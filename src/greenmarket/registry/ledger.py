@@ -244,6 +244,11 @@ def issue(
     if start < 1:
         raise ValidationError("serial_start must be at least 1", field="serial_start")
     end = start + quantity - 1
+    if end > model.LARGEST_NUMBER:
+        raise ValidationError(
+            f"serials {start}-{end} would pass the largest serial number {model.LARGEST_NUMBER}",
+            field="quantity",
+        )
     if serial_start is not None:
         _ensure_no_overlap(ctx, project.program, start, end)
     issuance_id = ctx.session.execute(

@@ -58,6 +58,9 @@ class BlockStatus(StrEnum):
 
 FINAL_STATUSES = (BlockStatus.RETIRED, BlockStatus.CANCELLED)
 
+LARGEST_NUMBER = 2**63 - 1
+"""The largest id, quantity or serial number the database stores (a signed 64-bit integer)."""
+
 
 class RetirementPurpose(StrEnum):
     VOLUNTARY_OFFSET = "voluntary_offset"

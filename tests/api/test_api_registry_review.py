@@ -1,0 +1,61 @@
+"""Review of the registry API: integers past what the database stores are refused, not a 500.
+
+Ids, quantities, serial numbers and vintages are stored as signed 64-bit integers. A number beyond
+that range used to reach the database driver and come back as a bare 500 with nothing explained.
+"""
+
+from __future__ import annotations
+
+import pytest
+from api_kit import bearer, snapshot
+
+ADMIN = "gm_demo_admin"
+SAKURA = "gm_demo_sakura"
+HUGE = 2**70
+INT8_MAX = 2**63 - 1
+
+# (token, path, body): each must be refused with a 4xx problem, changing nothing
+HUGE_POSTS = [
+    (SAKURA, "/v1/transfers", {"from_account_id": 1, "to_account_id": HUGE, "quantity": 1}),
+    (ADMIN, "/v1/transfers", {"from_account_id": HUGE, "to_account_id": 9, "quantity": 1}),
+    (SAKURA, "/v1/transfers", {"from_account_id": 1, "to_account_id": 9,
+                               "serial_ranges": [[1, HUGE]]}),
+    (SAKURA, "/v1/transfers", {"from_account_id": 1, "to_account_id": 9, "quantity": 1,
+                               "specification": {"vintage": HUGE}}),
+    (SAKURA, "/v1/holds", {"account_id": 1, "quantity": 1, "specification": {"vintage_from": HUGE}}),
+    (ADMIN, "/v1/holds/1/consume", {"to_account_id": HUGE, "quantity": 1}),
+    (ADMIN, "/v1/issuances", {"project_id": "JCR-R001", "vintage": 2024, "quantity": 10,
+                              "account_id": 1, "serial_start": HUGE}),
+    (ADMIN, "/v1/cancellations", {"account_id": HUGE, "quantity": 1, "reason": "r"}),
+]
+
+
+@pytest.mark.parametrize(("token", "path", "body"), HUGE_POSTS)
+def test_huge_integer_in_a_body_is_a_problem_not_a_500(client, demo_db, token, path, body):
+    before = snapshot(demo_db)
+    response = client.post(path, json=body, headers=bearer(token, **{"Idempotency-Key": "huge"}))
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["field"]
+    assert snapshot(demo_db) == before
+
+
+@pytest.mark.parametrize("path", [f"/v1/accounts/{HUGE}", f"/v1/accounts/{HUGE}/holdings",
+                                  f"/v1/journal?after={HUGE}"])
+def test_huge_integer_in_a_path_or_query_is_a_problem_not_a_500(client, path):
+    response = client.get(path, headers=bearer(ADMIN))
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_issuance_whose_last_serial_passes_the_largest_storable_is_refused(client, demo_db):
+    before = snapshot(demo_db)
+    response = client.post(
+        "/v1/issuances",
+        json={"project_id": "JCR-R001", "vintage": 2024, "quantity": 10, "account_id": 1,
+              "serial_start": INT8_MAX - 5},
+        headers=bearer(ADMIN, **{"Idempotency-Key": "near-the-end"}),
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "quantity"
+    assert snapshot(demo_db) == before
