@@ -19,6 +19,7 @@ from rich.table import Table
 from greenmarket.api.auth import create_user
 from greenmarket.registry import ledger, queries
 from greenmarket.registry.ledger import Context, CreditSpec, Selection
+from greenmarket.registry.model import LARGEST_NUMBER
 from greenmarket.registry.service import RegistryService, run_in_transaction
 from greenmarket.rows import rows_to_csv
 from greenmarket.storage.db import Database
@@ -32,7 +33,12 @@ users_app = typer.Typer(help="API users and their bearer tokens. API 利用者�
 console = Console()
 
 Ranges = Annotated[list[str] | None, typer.Option("--serials", help="Serial range START-END (repeatable). シリアル範囲。")]
-Quantity = Annotated[int | None, typer.Option(help="Number of credits (t-CO2e). 数量。")]
+Quantity = Annotated[int | None, typer.Option(help="Number of credits (t-CO2e). 数量。",
+                                               max=LARGEST_NUMBER)]
+# Ids, quantities, serials and years are stored as signed 64-bit integers: a larger one is a bad
+# argument, named by the parser, rather than a crash in the database driver.
+Number = Annotated[int, typer.Argument(max=LARGEST_NUMBER)]
+NumberOption = Annotated[int | None, typer.Option(max=LARGEST_NUMBER)]
 
 
 def _actor() -> str:
@@ -55,9 +61,13 @@ def _selection(quantity: int | None, serials: list[str] | None, project: str | N
 def _parse_range(text: str) -> tuple[int, int]:
     start, sep, end = text.partition("-")
     try:
-        return (int(start), int(end if sep else start))
+        numbers = (int(start), int(end if sep else start))
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not START-END", param_hint="--serials") from None
+    if max(numbers) > LARGEST_NUMBER:
+        raise typer.BadParameter(f"{text!r}: serial numbers end at {LARGEST_NUMBER}",
+                                 param_hint="--serials")
+    return numbers
 
 
 def _show(rows: list[dict[str, Any]], title: str) -> None:
@@ -114,7 +124,7 @@ def open_account(participant: str, kind: str = "holding", approve: bool = True) 
 
 
 @app.command("account-state")
-def account_state(account: int, state: str) -> None:
+def account_state(account: Number, state: str) -> None:
     """Set an account's state: pending, open, blocked. 口座状態の変更。"""
     _run(lambda c: ledger.set_account_state(c, account, state))
 
@@ -123,16 +133,17 @@ def account_state(account: int, state: str) -> None:
 
 
 @app.command()
-def issue(project: str, vintage: int, quantity: int, account: int,
-          serial_start: int | None = None) -> None:
+def issue(project: str, vintage: Number, quantity: Number, account: Number,
+          serial_start: NumberOption = None) -> None:
     """Issue credits as one serial block. クレジットの発行。"""
     _run(lambda c: ledger.issue(c, project_id=project, vintage=vintage, quantity=quantity,
                                 account_id=account, serial_start=serial_start))
 
 
 @app.command()
-def transfer(from_account: int, to_account: int, quantity: Quantity = None, serials: Ranges = None,
-             project: str | None = None, vintage: int | None = None) -> None:
+def transfer(from_account: Number, to_account: Number, quantity: Quantity = None,
+             serials: Ranges = None, project: str | None = None,
+             vintage: NumberOption = None) -> None:
     """Transfer credits by quantity or serial ranges. クレジットの移転。"""
     selection = _selection(quantity, serials, project, vintage)
     _run(lambda c: ledger.transfer(c, from_account_id=from_account, to_account_id=to_account,
@@ -140,9 +151,9 @@ def transfer(from_account: int, to_account: int, quantity: Quantity = None, seri
 
 
 @app.command()
-def retire(account: int, beneficiary: str, claim: str, purpose: str = "voluntary_offset",
+def retire(account: Number, beneficiary: str, claim: str, purpose: str = "voluntary_offset",
            quantity: Quantity = None, serials: Ranges = None, project: str | None = None,
-           vintage: int | None = None, reporting_year: int | None = None) -> None:
+           vintage: NumberOption = None, reporting_year: NumberOption = None) -> None:
     """Retire credits against a claim. クレジットの無効化（償却）。"""
     selection = _selection(quantity, serials, project, vintage)
     _run(lambda c: ledger.retire(c, account_id=account, selection=selection,
@@ -151,15 +162,16 @@ def retire(account: int, beneficiary: str, claim: str, purpose: str = "voluntary
 
 
 @app.command()
-def cancel(account: int, reason: str, quantity: Quantity = None, serials: Ranges = None,
-           project: str | None = None, vintage: int | None = None) -> None:
+def cancel(account: Number, reason: str, quantity: Quantity = None, serials: Ranges = None,
+           project: str | None = None, vintage: NumberOption = None) -> None:
     """Cancel credits without a use claim. クレジットの取消。"""
     selection = _selection(quantity, serials, project, vintage)
     _run(lambda c: ledger.cancel(c, account_id=account, selection=selection, reason=reason))
 
 
 @app.command()
-def hold(account: int, quantity: int, project: str | None = None, vintage: int | None = None,
+def hold(account: Number, quantity: Number, project: str | None = None,
+         vintage: NumberOption = None,
          reference: str | None = None) -> None:
     """Reserve free credits for a pending order or settlement. クレジットの拘束。"""
     _run(lambda c: ledger.place_hold(c, account_id=account, quantity=quantity,
@@ -168,13 +180,13 @@ def hold(account: int, quantity: int, project: str | None = None, vintage: int |
 
 
 @app.command()
-def release(hold_id: int, quantity: Quantity = None) -> None:
+def release(hold_id: Number, quantity: Quantity = None) -> None:
     """Release a hold's credits (all that remain by default). 拘束の解除。"""
     _run(lambda c: ledger.release_hold(c, hold_id, quantity))
 
 
 @app.command()
-def consume(hold_id: int, to_account: int, quantity: int) -> None:
+def consume(hold_id: Number, to_account: Number, quantity: Number) -> None:
     """Deliver held credits to another account (settlement). 拘束クレジットの引渡し。"""
     _run(lambda c: ledger.consume_hold(c, hold_id, to_account_id=to_account, quantity=quantity))
 
@@ -202,7 +214,8 @@ def list_records(what: Annotated[str, typer.Argument(help=" | ".join(LISTS))]) -
 
 
 @app.command()
-def journal(after: int = 0, limit: int = 50) -> None:
+def journal(after: Annotated[int, typer.Option(min=0, max=LARGEST_NUMBER)] = 0,
+            limit: Annotated[int, typer.Option(min=1, max=LARGEST_NUMBER)] = 50) -> None:
     """Show journal entries after a sequence number. ジャーナルの表示。"""
     from greenmarket.journal import store
 
@@ -214,7 +227,7 @@ def journal(after: int = 0, limit: int = 50) -> None:
 
 
 @app.command()
-def holdings(account: int) -> None:
+def holdings(account: Number) -> None:
     """Show what an account holds. 口座の保有状況。"""
     with Database().read() as session:
         rows = queries.holdings(session, account)
@@ -252,7 +265,11 @@ def _emit(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise typer.BadParameter(f"cannot write {out}: {error.strerror}",
+                                     param_hint="--out") from None
         console.print(f"wrote {len(rows)} rows to {out}", highlight=False)
 
 
