@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
 from greenmarket.clock import FixedClock
-from greenmarket.integrity.tables import ensure_tables
+from greenmarket.integrity.tables import log_checkpoints
 from greenmarket.journal import GENESIS_HASH, JournalEntry
 from greenmarket.journal import store
 from greenmarket.registry import ledger, model
@@ -82,10 +82,11 @@ def signing_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ed25519Priva
 
 
 def create_journal_database(url: str) -> Database:
-    """The journal and log tables from the metadata, with the head row a migration would add."""
+    """The journal and log tables without the migration's append-only triggers (tests tamper with
+    past entries), and the head row the migration would add."""
     database = Database(url)
-    metadata.create_all(database.engine, tables=[journal, journal_head], checkfirst=True)
-    ensure_tables(database.engine)
+    metadata.create_all(database.engine, tables=[journal, journal_head, log_checkpoints],
+                        checkfirst=True)
     with database.unit_of_work() as session:
         session.execute(insert(journal_head).values(id=1, sequence=0, hash=GENESIS_HASH))
     return database
@@ -95,6 +96,16 @@ def create_journal_database(url: str) -> Database:
 def journal_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     monkeypatch.setenv("GREENMARKET_DATABASE_URL", sqlite_url)
     database = create_journal_database(sqlite_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def migrated_journal_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """A fully migrated database (what the CLI works on), configured as the default one."""
+    monkeypatch.setenv("GREENMARKET_DATABASE_URL", sqlite_url)
+    database = Database(sqlite_url)
+    upgrade(database.engine)
     yield database
     database.dispose()
 

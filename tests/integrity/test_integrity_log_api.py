@@ -14,9 +14,9 @@ from greenmarket.integrity.checkpoint import SignedCheckpoint, parse_public_key,
 from greenmarket.integrity.proofs import ConsistencyProof, InclusionProof
 
 
-def test_an_auditor_fetches_and_checks_everything(journal_db, signing_key, append_to) -> None:  # type: ignore[no-untyped-def]
-    append_to(journal_db, 6)
-    client = TestClient(create_app(journal_db, FixedClock(datetime(2026, 4, 1, 12, tzinfo=UTC))))
+def test_an_auditor_fetches_and_checks_everything(migrated_journal_db, signing_key, append_to) -> None:  # type: ignore[no-untyped-def]
+    append_to(migrated_journal_db, 6)
+    client = TestClient(create_app(migrated_journal_db, FixedClock(datetime(2026, 4, 1, 12, tzinfo=UTC))))
     public_key = parse_public_key(client.get("/v1/log/public-key").content, source="api")
 
     first = client.get("/v1/log/checkpoint").json()
@@ -25,7 +25,7 @@ def test_an_auditor_fetches_and_checks_everything(journal_db, signing_key, appen
     verify_signature(old, public_key)
     assert old.checkpoint.tree_size == 6
 
-    append_to(journal_db, 5, tag="more")
+    append_to(migrated_journal_db, 5, tag="more")
     new = SignedCheckpoint.from_dict(client.get("/v1/log/checkpoint").json())
     verify_signature(new, public_key)
     assert new.checkpoint.tree_size == 11
@@ -39,9 +39,9 @@ def test_an_auditor_fetches_and_checks_everything(journal_db, signing_key, appen
     assert [entry["sequence"] for entry in listed] == [3, 4, 5]
 
 
-def test_bad_requests_get_problem_details(journal_db, signing_key, append_to) -> None:  # type: ignore[no-untyped-def]
-    append_to(journal_db, 3)
-    client = TestClient(create_app(journal_db, FixedClock(datetime(2026, 4, 1, 12, tzinfo=UTC))))
+def test_bad_requests_get_problem_details(migrated_journal_db, signing_key, append_to) -> None:  # type: ignore[no-untyped-def]
+    append_to(migrated_journal_db, 3)
+    client = TestClient(create_app(migrated_journal_db, FixedClock(datetime(2026, 4, 1, 12, tzinfo=UTC))))
     missing = client.get("/v1/log/proofs/inclusion", params={"sequence": 2, "tree_size": 9})
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
@@ -53,10 +53,10 @@ def test_bad_requests_get_problem_details(journal_db, signing_key, append_to) ->
 
 
 def test_a_new_signing_key_gets_a_checkpoint_of_its_own(
-    journal_db, signing_key, append_to, tmp_path, monkeypatch
+    migrated_journal_db, signing_key, append_to, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    append_to(journal_db, 4)
-    client = TestClient(create_app(journal_db, FixedClock(datetime(2026, 4, 1, 12, tzinfo=UTC))))
+    append_to(migrated_journal_db, 4)
+    client = TestClient(create_app(migrated_journal_db, FixedClock(datetime(2026, 4, 1, 12, tzinfo=UTC))))
     old = SignedCheckpoint.from_dict(client.get("/v1/log/checkpoint").json())
     rotated = Ed25519PrivateKey.generate()
     path = tmp_path / "rotated.pem"

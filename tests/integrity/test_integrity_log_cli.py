@@ -30,9 +30,9 @@ def refused(*args: str) -> DomainError:
 
 
 @pytest.fixture
-def exported(journal_db, signing_key, append_to, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def exported(migrated_journal_db, signing_key, append_to, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     """A journal of 20 entries appended through the store, exported with a checkpoint and key."""
-    append_to(journal_db, 20)
+    append_to(migrated_journal_db, 20)
     run("checkpoint", "--out", str(tmp_path / "cp.json"))
     run("public-key", "--out", str(tmp_path / "key.pub"))
     assert "wrote 20 entries" in run("export", "--out", str(tmp_path / "journal.jsonl"))
@@ -86,7 +86,7 @@ def test_a_checkpoint_with_a_changed_root_fails(exported: Path) -> None:
 
 
 def test_proofs_from_the_cli_verify_and_a_fork_is_reported(
-    exported: Path, journal_db, append_to
+    exported: Path, migrated_journal_db, append_to
 ) -> None:  # type: ignore[no-untyped-def]
     folder = exported
     run(
@@ -96,7 +96,7 @@ def test_proofs_from_the_cli_verify_and_a_fork_is_reported(
     assert "entry 7 is in the signed tree of size 20" in run(
         "verify-proof", "--proof", str(folder / "inc.json"), *common
     )
-    append_to(journal_db, 5, tag="later")
+    append_to(migrated_journal_db, 5, tag="later")
     run("checkpoint", "--out", str(folder / "cp2.json"))
     run("consistency-proof", "--first", "20", "--second", "25", "--out", str(folder / "cons.json"))
     newer = ["--checkpoint", str(folder / "cp2.json"), "--public-key", str(folder / "key.pub")]

@@ -17,6 +17,7 @@ from greenmarket.integrity.metaregistry.records import Role, UnitRecord
 from greenmarket.integrity.metaregistry.serials import SerialBlock
 from greenmarket.integrity.metaregistry.tables import metaregistry_records, metaregistry_sources
 from greenmarket.storage.db import Database
+from greenmarket.storage.migrate import upgrade
 
 FIXTURES = Path(__file__).parent / "fixtures" / "metaregistry"
 IMPORTS = [
@@ -36,7 +37,14 @@ IMPORTS = [
 @pytest.fixture
 def runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("GREENMARKET_DATABASE_URL", database_url)
+    migrated(database_url)
     return CliRunner()
+
+
+def migrated(url: str) -> None:
+    database = Database(url)
+    upgrade(database.engine)
+    database.dispose()
 
 
 def _import(runner: CliRunner, registry: str, kind: str, name: str):  # type: ignore[no-untyped-def]
@@ -179,6 +187,7 @@ def test_the_console_entry_point_reports_a_refused_file(
     from greenmarket.cli import main
 
     monkeypatch.setenv("GREENMARKET_DATABASE_URL", sqlite_url)
+    migrated(sqlite_url)
     monkeypatch.setattr(
         "sys.argv",
         [
@@ -231,23 +240,36 @@ def test_serials_beyond_the_offset_range_are_compressed() -> None:
 def test_greenmarket_serial_blocks_join_the_check_as_a_source(
     runner: CliRunner, tmp_path: Path, database_url: str
 ) -> None:
-    """The registry's serial blocks (only the columns the meta-registry reads) meet CADT mirrors of them."""
-    from sqlalchemy import text
+    """The registry's own serial blocks meet CADT mirrors of them."""
+    from datetime import UTC, datetime
+
+    from greenmarket.clock import FixedClock
+    from greenmarket.registry import ledger
+    from greenmarket.registry.ledger import Selection
+    from greenmarket.registry.service import RegistryService
+    from greenmarket.registry.tables import serial_blocks
 
     db = Database(database_url)
-    with db.unit_of_work() as session:
-        session.execute(
-            text(
-                "create table serial_blocks (id integer primary key, program varchar(16), project_id varchar(64), "
-                "vintage integer, serial_start bigint, serial_end bigint, status varchar(16))"
-            )
-        )
-        session.execute(
-            text(
-                "insert into serial_blocks values (7, 'JCR', 'JCR-0042', 2024, 1, 100, 'active'), "
-                "(8, 'JCR', 'JCR-0042', 2024, 101, 150, 'retired'), (9, 'JCR', 'JCR-0042', 2024, 151, 160, 'locked')"
-            )
-        )
+    run = lambda op: RegistryService(db, FixedClock(datetime(2026, 1, 5, tzinfo=UTC))).execute(  # noqa: E731
+        "admin:test", op)
+    run(lambda c: ledger.create_program(c, code="JCR", name="J-Credit", governmental=True,
+                                        unit="tCO2e", serial_format="{project}-{start}-{end}"))
+    run(lambda c: ledger.register_project(
+        c, id="JCR-0042", program="JCR", name="p", country="JP", category="energy_efficiency",
+        methodology="m", verifier="v", verifier_accreditation="none"))
+    for participant, kinds in (("holder", ("holding", "retirement")), ("bridgeco", ("bridge",))):
+        run(lambda c, p=participant: ledger.register_participant(
+            c, id=p, name=p, type="corporate", kyc_state="verified"))
+        for kind in kinds:
+            opened = run(lambda c, p=participant, k=kind: ledger.open_account(c, p, k))
+            run(lambda c, a=opened["id"]: ledger.set_account_state(c, a, "open"))
+    run(lambda c: ledger.issue(c, project_id="JCR-0042", vintage=2024, quantity=160, account_id=1))
+    run(lambda c: ledger.retire(c, account_id=1, selection=Selection(serial_ranges=((101, 150),)),
+                                beneficiary="b", purpose="other", claim="c"))
+    run(lambda c: ledger.lock(c, from_account_id=1, bridge_account_id=3,
+                              selection=Selection(serial_ranges=((151, 160),))))
+    with db.read() as session:
+        block_of = dict(session.execute(select(serial_blocks.c.serial_start, serial_blocks.c.id)).all())
     db.dispose()
     units = tmp_path / "cadt.csv"
     units.write_text(
@@ -271,7 +293,8 @@ def test_greenmarket_serial_blocks_join_the_check_as_a_source(
             **where,
             "serial_start": 1,
             "serial_end": 100,
-            "records": [{"source": str(units), "line": 2}, {"source": "greenmarket", "line": 7}],
+            "records": [{"source": str(units), "line": 2},
+                        {"source": "greenmarket", "line": block_of[1]}],
         },
         {
             "type": "retired_and_active",
@@ -279,7 +302,8 @@ def test_greenmarket_serial_blocks_join_the_check_as_a_source(
             **where,
             "serial_start": 156,
             "serial_end": 160,
-            "records": [{"source": str(units), "line": 4}, {"source": "greenmarket", "line": 9}],
+            "records": [{"source": str(units), "line": 4},
+                        {"source": "greenmarket", "line": block_of[151]}],
         },
     ]
 

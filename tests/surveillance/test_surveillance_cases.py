@@ -1,8 +1,4 @@
-"""Cases: alerts open them; compliance (and only compliance) moves them, with an audit trail.
-
-The surveillance tables are not in the Alembic migrations yet: the tests migrate, then create them
-with ``metadata.create_all(..., tables=TABLES, checkfirst=True)``.
-"""
+"""Cases: alerts open them; compliance (and only compliance) moves them, with an audit trail."""
 
 from __future__ import annotations
 
@@ -20,8 +16,6 @@ from greenmarket.cli import app as cli
 from greenmarket.clock import FixedClock
 from greenmarket.storage.db import Database
 from greenmarket.storage.migrate import upgrade
-from greenmarket.storage.schema import metadata
-from greenmarket.surveillance.tables import TABLES
 
 ALERT = {"rule": "wash_trade", "time": "2026-03-02T09:00:01+09:00", "contract": "JCR-EE",
          "participants": ["B", "C"], "evidence": ["t1", "o1", "o2"], "score": 0.8}
@@ -30,7 +24,6 @@ ALERT = {"rule": "wash_trade", "time": "2026-03-02T09:00:01+09:00", "contract": 
 def prepared(url: str) -> Database:
     db = Database(url)
     upgrade(db.engine)
-    metadata.create_all(db.engine, tables=TABLES, checkfirst=True)
     return db
 
 

@@ -7,13 +7,15 @@ from fastapi import FastAPI
 from greenmarket import __version__
 from greenmarket.api.problems import install_problem_handlers
 from greenmarket.clock import Clock, SystemClock
-from greenmarket.registry import api as registry_api
-from greenmarket.integrity import api as integrity_api
+from greenmarket.exchange import api as exchange_api
+from greenmarket.exchange import venue
 from greenmarket.frameworks import api as frameworks_api
+from greenmarket.integrity import api as integrity_api
 from greenmarket.marketdata import api as marketdata_api
-from greenmarket.exchange import api as exchange_api, venue
+from greenmarket.registry import api as registry_api
 from greenmarket.settlement import api as settlement_api
 from greenmarket.storage.db import Database
+from greenmarket.storage.migrate import require_current_schema
 from greenmarket.surveillance import api as surveillance_api
 
 
@@ -27,6 +29,7 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
     )
     install_problem_handlers(app)
     app.state.db = database or Database()
+    require_current_schema(app.state.db.engine)
     app.state.clock = clock or SystemClock()
     app.state.exchange = venue.build_exchange(app.state.db, app.state.clock)
 

@@ -13,7 +13,6 @@ from fastapi.responses import PlainTextResponse
 from greenmarket.integrity import log
 from greenmarket.integrity.bridge import reserve_report
 from greenmarket.integrity.checkpoint import load_signing_key, public_key_pem
-from greenmarket.integrity.tables import ensure_tables
 from greenmarket.storage.db import Database
 
 router = APIRouter()
@@ -22,7 +21,6 @@ LOG = ["transparency log / 透明性ログ"]
 
 def _database(request: Request) -> Database:
     database: Database = request.app.state.db
-    ensure_tables(database.engine)
     return database
 
 

@@ -8,8 +8,7 @@ against the hash chain, so the log never signs a broken journal. A new checkpoin
 if the journal still hashes to the previous checkpoint's root at its size: a rewritten history is
 refused with ``log_fork_detected`` instead of being signed.
 
-Functions take the caller's session (one unit of work); the tables must exist
-(:func:`greenmarket.integrity.tables.ensure_tables`).
+Functions take the caller's session (one unit of work) on a migrated database.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from greenmarket.integrity.proofs import (
     parse_proof,
     verify_journal,
 )
-from greenmarket.integrity.tables import ensure_tables
 from greenmarket.storage.db import Database
+from greenmarket.storage.migrate import require_current_schema
 
 app = typer.Typer(
     help="Transparency log over the journal: checkpoints, proofs, offline verification. "
@@ -39,7 +39,7 @@ OutputFile = Annotated[Path | None, typer.Option(dir_okay=False, help="write her
 
 def _database() -> Database:
     database = Database()
-    ensure_tables(database.engine)
+    require_current_schema(database.engine)
     return database
 
 

@@ -1,13 +1,8 @@
-"""Integrity tables on the shared metadata: the transparency log's issued checkpoints.
-
-Until the Alembic migrations include them, :func:`ensure_tables` creates them where needed.
-"""
+"""Integrity tables on the shared metadata: the transparency log's issued checkpoints."""
 
 from __future__ import annotations
 
-from weakref import WeakSet
-
-from sqlalchemy import Column, Engine, LargeBinary, String, Table
+from sqlalchemy import Column, LargeBinary, String, Table
 
 from greenmarket.storage.schema import BigId, metadata
 
@@ -25,15 +20,3 @@ log_checkpoints = Table(
     Column("signature", LargeBinary(64), nullable=False),
 )
 
-
-_ensured: WeakSet[Engine] = WeakSet()
-
-
-def ensure_tables(engine: Engine) -> None:
-    """Create the integrity tables if they are missing (until the migrations create them).
-
-    Call it outside any open transaction: on SQLite a writer holding the lock would block it.
-    """
-    if engine not in _ensured:
-        metadata.create_all(engine, tables=[log_checkpoints], checkfirst=True)
-        _ensured.add(engine)

@@ -51,7 +51,6 @@ from greenmarket.marketdata import queries
 from greenmarket.marketdata.depth import BookView
 from greenmarket.marketdata.tables import (
     PROJECTED,
-    create_tables,
     marketdata_block_reports,
     marketdata_cursor,
     marketdata_daily,
@@ -61,6 +60,7 @@ from greenmarket.marketdata.tables import (
     marketdata_trades,
 )
 from greenmarket.storage.db import Database
+from greenmarket.storage.migrate import require_current_schema
 
 CONSUMER = "marketdata"
 REGISTRY_TIME_ZONE = "Asia/Tokyo"
@@ -169,7 +169,7 @@ class Projector:
         self._books: dict[str, BookView] = {}
         self._quoted_since: dict[str, tuple[datetime, int | None]] = {}
         self._position = -1  # the sequence the in-memory books stand at (-1: unknown)
-        create_tables(db.engine)
+        require_current_schema(db.engine)
 
     # --- running ------------------------------------------------------------------------------
 

@@ -110,7 +110,3 @@ TABLES = (marketdata_cursor, marketdata_trades, marketdata_daily, marketdata_ins
 #: What a replay from sequence 0 empties first (everything but the cursor, which it resets).
 PROJECTED = TABLES[1:]
 
-
-def create_tables(engine) -> None:  # type: ignore[no-untyped-def]
-    """Create the market-data tables until the Alembic migrations carry them."""
-    metadata.create_all(engine, tables=list(TABLES), checkfirst=True)

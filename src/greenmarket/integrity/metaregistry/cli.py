@@ -13,8 +13,8 @@ from greenmarket.integrity.metaregistry.finder import BlockTable, FindingType, f
 from greenmarket.integrity.metaregistry.records import KINDS, REGISTRIES
 from greenmarket.integrity.metaregistry.report import report_document, report_html
 from greenmarket.integrity.metaregistry.store import load, save_export
-from greenmarket.integrity.metaregistry.tables import create_tables
 from greenmarket.storage.db import Database
+from greenmarket.storage.migrate import require_current_schema
 
 app = typer.Typer(
     help="Meta-registry: import other registries' exports and find double counting. "
@@ -25,7 +25,7 @@ app = typer.Typer(
 
 def _database() -> Database:
     db = Database()
-    create_tables(db.engine)
+    require_current_schema(db.engine)
     return db
 
 

@@ -1,7 +1,6 @@
 """Meta-registry tables on the shared metadata: imported sources, their unit records, their rejections.
 
-Until the Alembic migrations include them, ``metaregistry import`` creates these tables itself
-(``create_tables``, idempotent).
+The Alembic migrations create them (revision 0004).
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Engine,
     ForeignKey,
     Integer,
     String,
@@ -82,7 +80,3 @@ metaregistry_rejections = Table(
 
 TABLES = (metaregistry_sources, metaregistry_records, metaregistry_rejections)
 
-
-def create_tables(engine: Engine) -> None:
-    """Create the meta-registry tables if they are missing (until the migrations carry them)."""
-    metadata.create_all(engine, tables=list(TABLES), checkfirst=True)
