@@ -19,6 +19,22 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """The wall clock moved to start at ``start``: time runs, from another instant.
+
+    For demos and rehearsals: run a market at 09:00 Tokyo on a business day whatever the hour.
+    """
+
+    def __init__(self, start: datetime, *, wall: Clock | None = None) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs a timezone-aware datetime")
+        self._wall = wall or SystemClock()
+        self._offset = start - self._wall.now()
+
+    def now(self) -> datetime:
+        return self._wall.now() + self._offset
+
+
 class FixedClock:
     """A clock that stands still until moved; for tests, demos and replays."""
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from greenmarket import __version__
+from greenmarket import __version__, config
 from greenmarket.api.problems import install_problem_handlers
-from greenmarket.clock import Clock, SystemClock
+from greenmarket.clock import Clock
 from greenmarket.exchange import api as exchange_api
 from greenmarket.exchange import venue
 from greenmarket.frameworks import api as frameworks_api
@@ -30,7 +30,7 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
     install_problem_handlers(app)
     app.state.db = database or Database()
     require_current_schema(app.state.db.engine)
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock or config.clock()
     app.state.exchange = venue.build_exchange(app.state.db, app.state.clock)
 
     @app.get("/healthz", include_in_schema=False)

@@ -22,8 +22,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from greenmarket import config
 from greenmarket.api.auth import Principal, Role
-from greenmarket.clock import SystemClock
 from greenmarket.exchange.api import book_view, contract_view, result_view
 from greenmarket.exchange.service import ExchangeService
 from greenmarket.exchange.venue import build_exchange
@@ -45,11 +45,11 @@ ContractArg = Annotated[str, typer.Argument(help="Contract id, e.g. TSE-JCR-FORE
 
 
 def _exchange() -> ExchangeService:
-    return build_exchange(Database(), SystemClock())
+    return build_exchange(Database(), config.clock())
 
 
 def _registry() -> RegistryService:
-    return RegistryService(Database(), SystemClock())
+    return RegistryService(Database(), config.clock())
 
 
 def _print_json(document: Any) -> None:
