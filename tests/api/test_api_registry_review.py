@@ -59,3 +59,30 @@ def test_issuance_whose_last_serial_passes_the_largest_storable_is_refused(clien
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "quantity"
     assert snapshot(demo_db) == before
+
+
+# PostgreSQL refuses the NUL character in text: it used to surface as a 500 there.
+NUL_POSTS = [
+    (SAKURA, "/v1/retirements", {"account_id": 1, "quantity": 1, "beneficiary": "a\u0000b",
+                                 "purpose": "other", "claim": "c"}),
+    (SAKURA, "/v1/transfers", {"from_account_id": 1, "to_account_id": 9, "quantity": 1,
+                               "specification": {"categories": ["forestry\u0000"]}}),
+    (ADMIN, "/v1/participants", {"id": "p1", "name": "\u0000", "type": "corporate"}),
+]
+
+
+@pytest.mark.parametrize(("token", "path", "body"), NUL_POSTS)
+def test_nul_character_in_a_body_is_a_problem_not_a_500(client, demo_db, token, path, body):
+    before = snapshot(demo_db)
+    response = client.post(path, json=body, headers=bearer(token, **{"Idempotency-Key": "nul"}))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert snapshot(demo_db) == before
+
+
+@pytest.mark.parametrize("path", ["/v1/projects/JCR%00", "/v1/participants/x%00",
+                                  "/v1/projects?program=JCREDIT%00"])
+def test_nul_character_in_a_path_or_query_is_a_problem_not_a_500(client, path):
+    response = client.get(path, headers=bearer(ADMIN))
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"] == "application/problem+json"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from greenmarket.api.auth import Principal, Role, principal_from_request, require
 from greenmarket.errors import NotFound, ValidationError
@@ -30,10 +30,21 @@ IdemHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
 Int = Annotated[int, Field(ge=-LARGEST_NUMBER - 1, le=LARGEST_NUMBER)]
 Count = Annotated[int, Field(gt=0, le=LARGEST_NUMBER)]
 PathId = Annotated[int, Path(le=LARGEST_NUMBER)]
+# PostgreSQL cannot store the NUL character: text holding one is refused as bad input.
+NO_NUL = r"^[^\x00]*$"
+PathText = Annotated[str, Path(pattern=NO_NUL)]
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("text must not contain the NUL character")
+        return value
 
 
 class ProgramIn(Body):
@@ -217,12 +228,13 @@ def post_program(body: ProgramIn, request: Request, caller: Caller) -> dict[str,
 
 
 @router.get("/projects")
-def get_projects(request: Request, program: str | None = None) -> list[dict[str, Any]]:
+def get_projects(request: Request,
+                 program: Annotated[str | None, Query(pattern=NO_NUL)] = None) -> list[dict[str, Any]]:
     return _read(request, lambda s: queries.list_projects(s, program))
 
 
 @router.get("/projects/{project_id}")
-def get_project(project_id: str, request: Request) -> dict[str, Any]:
+def get_project(project_id: PathText, request: Request) -> dict[str, Any]:
     return _read(request, lambda s: queries.get_project(s, project_id))
 
 
@@ -240,7 +252,7 @@ def get_participants(request: Request, caller: Caller) -> list[dict[str, Any]]:
 
 
 @router.get("/participants/{participant_id}")
-def get_participant(participant_id: str, request: Request, caller: Caller) -> dict[str, Any]:
+def get_participant(participant_id: PathText, request: Request, caller: Caller) -> dict[str, Any]:
     if caller.role is Role.PARTICIPANT and caller.participant_id != participant_id:
         raise NotFound(f"participant {participant_id} does not exist", field="participant_id")
     require(caller, Role.ADMIN, Role.AUDITOR, Role.PARTICIPANT)
@@ -254,7 +266,7 @@ def post_participant(body: ParticipantIn, request: Request, caller: Caller) -> d
 
 
 @router.post("/participants/{participant_id}/kyc")
-def post_kyc(participant_id: str, body: KycIn, request: Request, caller: Caller) -> dict[str, Any]:
+def post_kyc(participant_id: PathText, body: KycIn, request: Request, caller: Caller) -> dict[str, Any]:
     return _admin_write(request, caller,
                         lambda c: ledger.set_kyc_state(c, participant_id, body.kyc_state))
 
