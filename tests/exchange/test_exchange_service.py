@@ -200,3 +200,36 @@ def test_refused_amendment_changes_nothing(venue):
         service.amend("other", SPOT.contract_id, order, price=Decimal("9.40"), quantity=50)
     assert foreign.value.status == 404
     assert (_cash(run, "buyer", "USD"), service.book(SPOT.contract_id).depth()) == before
+
+
+def test_a_financial_institution_buys_only_what_it_may_hold(venue):
+    service, clock, run = venue
+    run(lambda c: ledger.register_participant(c, id="bank", name="bank",
+                                              type="financial_institution", kyc_state="verified"))
+    account = run(lambda c: ledger.open_account(c, "bank", "holding"))
+    run(lambda c: ledger.set_account_state(c, account["id"], "open"))
+    cash_account = run(lambda c: cash.open_cash_account(c, participant_id="bank", currency="USD"))
+    run(lambda c: cash.deposit(c, account_id=cash_account["id"], amount=10_000_000,
+                               reference="wire"))
+    voluntary = Contract(
+        contract_id="CBL-VCS", name="VCS nature", venue=CBL_STYLE,
+        specification=DeliverySpecification(programs=frozenset({"VCS"})), currency="USD",
+        tick=Decimal("0.01"), lot=1, price_band=Decimal("0.5"), settlement_cycle=0)
+    eligible_only = Contract(
+        contract_id="CBL-VCS-FI", name="VCS nature, FI-eligible", venue=CBL_STYLE,
+        specification=DeliverySpecification(programs=frozenset({"VCS"}),
+                                            eligibility=frozenset({"fi_eligible"})),
+        currency="USD", tick=Decimal("0.01"), lot=1, price_band=Decimal("0.5"),
+        settlement_cycle=0)
+    clock.set(NEW_YORK_MORNING)
+    market = ExchangeService(service.db, clock, [SPOT, voluntary, eligible_only],
+                             base_prices={c: Decimal("10.00") for c in
+                                          ("CBL-GEO", "CBL-VCS", "CBL-VCS-FI")})
+    for contract_id in ("CBL-GEO", "CBL-VCS", "CBL-VCS-FI"):
+        market.open_session(contract_id)
+    with pytest.raises(DomainError) as refused:
+        market.submit("bank", "CBL-VCS", side="buy", quantity=10, price=Decimal("10.00"))
+    assert refused.value.code == "not_eligible_for_holder"
+    assert _cash(run, "bank", "USD") == (10_000_000, 0)
+    market.submit("bank", "CBL-VCS-FI", side="buy", quantity=10, price=Decimal("10.00"))
+    market.submit("bank", "CBL-GEO", side="buy", quantity=10, price=Decimal("10.00"))  # J-Credit

@@ -27,7 +27,12 @@ from greenmarket.exchange.block import BlockTradeDesk
 from greenmarket.exchange.contracts import Contract
 from greenmarket.exchange.orders import Trade
 from greenmarket.exchange.sealed_bid import SealedBidAuction
-from greenmarket.exchange.service import FeeSchedule, credit_spec, trader_accounts
+from greenmarket.exchange.service import (
+    FeeSchedule,
+    credit_spec,
+    ensure_buyer_may_hold,
+    trader_accounts,
+)
 from greenmarket.journal import store as journal_store
 from greenmarket.registry import ledger
 from greenmarket.registry.ledger import Context
@@ -76,6 +81,7 @@ class OffBookService:
                    "trading_day": trading_day.isoformat(), "report_id": report_id}
 
         def effects(ctx: Context, trade: Trade) -> dict[str, Any]:
+            ensure_buyer_may_hold(ctx, trade.buyer, contract)
             hold = ledger.place_hold(ctx, account_id=trader_accounts(
                 ctx, trade.seller, contract.currency)[0], quantity=trade.quantity,
                 spec=credit_spec(contract), reference=f"{contract_id}:block{report_id}")
@@ -128,6 +134,7 @@ class OffBookService:
                    "price": contract.to_ticks(Decimal(price)), "quantity": quantity}
 
         def effects(ctx: Context, bid: Any) -> dict[str, Any]:
+            ensure_buyer_may_hold(ctx, bidder, contract)
             _, cash_account = trader_accounts(ctx, bidder, contract.currency)
             notional = self._minor(contract, bid.price) * bid.quantity
             reservation = cash.reserve(

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from greenmarket.clock import Clock
-from greenmarket.errors import Conflict, NotFound, ValidationError
+from greenmarket.errors import Conflict, Forbidden, NotFound, ValidationError
 from greenmarket.exchange.auction import CallAuctionBook
 from greenmarket.exchange.continuous import ContinuousBook
 from greenmarket.exchange.contracts import Contract, DeliverySpecification, Mechanism
@@ -47,7 +47,7 @@ from greenmarket.registry.service import (
     record_idempotent_result,
     run_in_transaction,
 )
-from greenmarket.registry.tables import accounts, holds, participants
+from greenmarket.registry.tables import accounts, holds, participants, programs, projects
 from greenmarket.settlement import cash, dvp
 from greenmarket.settlement.money import to_minor
 from greenmarket.settlement.tables import cash_accounts
@@ -286,6 +286,7 @@ class ExchangeService:
                                      spec=credit_spec(contract), reference=reference)
             return {"hold_id": hold["id"], "reservation_id": None, "limit": limit_minor,
                     "holding": holding, "cash": cash_account}
+        ensure_buyer_may_hold(ctx, participant_id, contract)
         notional = limit_minor * quantity
         reservation = cash.reserve(ctx, account_id=cash_account,
                                    amount=notional + self.fees.fee(notional, self.fees.buyer_bps),
@@ -490,6 +491,31 @@ def _ensure_window(contract: Contract, book: Book, now: datetime) -> None:
                        code="market_closed", field="time")
 
 
+def ensure_buyer_may_hold(ctx: Context, participant_id: str, contract: Contract) -> None:
+    """A buyer may only trade credits its type may hold: a financial institution needs a contract
+    that can deliver nothing but FSA-eligible credits (registry ``model.fi_eligible``)."""
+    kind = ctx.session.execute(select(participants.c.type).where(
+        participants.c.id == participant_id)).scalar()
+    if kind != model.ParticipantType.FINANCIAL_INSTITUTION:
+        return
+    spec = credit_spec(contract)
+    if spec.fi_eligible_only:
+        return
+    if spec.project_id is not None:
+        eligible = ctx.session.execute(select(projects.c.fi_eligible).where(
+            projects.c.id == spec.project_id)).scalar()
+    else:
+        governmental = ctx.session.execute(select(programs.c.governmental).where(
+            programs.c.code.in_(spec.programs))).scalars().all()
+        eligible = bool(spec.programs) and len(governmental) == len(spec.programs) and all(
+            governmental)
+    if not eligible:
+        raise Forbidden(
+            f"{contract.contract_id} may deliver credits a financial institution may not hold "
+            "(FSA Q&A: governmental program, or a DOE / ISO 14065-accredited verifier)",
+            code="not_eligible_for_holder", field="contract_id")
+
+
 def trader_accounts(ctx: Context, participant_id: str, currency: str) -> tuple[int, int]:
     """The participant's open holding account and its cash account in ``currency``."""
     participant = ctx.session.execute(
@@ -526,4 +552,5 @@ def _set_open(ctx: Context, row_id: int, open_quantity: int) -> None:
                         .values(open_quantity=open_quantity))
 
 
-__all__ = ["ExchangeService", "FeeSchedule", "credit_spec", "trader_accounts"]
+__all__ = ["ExchangeService", "FeeSchedule", "credit_spec", "ensure_buyer_may_hold",
+           "trader_accounts"]
