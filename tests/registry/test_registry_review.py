@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from greenmarket.cli import app
+from greenmarket.cli import app, main
 from greenmarket.demo import DemoLoader
 from greenmarket.storage.db import Database
 from greenmarket.storage.migrate import upgrade
@@ -55,3 +55,14 @@ def test_a_report_file_that_cannot_be_written_is_a_bad_argument(demo_url: str, t
     assert not isinstance(result.exception, OSError)
     assert "--out" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [["registry", "list", "accounts"], ["registry", "holdings", "1"],
+                                  ["report", "issuance"], ["users", "create", "ops", "auditor"]])
+def test_an_unmigrated_database_is_named_not_a_traceback(sqlite_url: str, args: list[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENMARKET_DATABASE_URL", sqlite_url)
+    monkeypatch.setattr("sys.argv", ["greenmarket", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2

@@ -23,6 +23,7 @@ from greenmarket.registry.model import LARGEST_NUMBER
 from greenmarket.registry.service import RegistryService, run_in_transaction
 from greenmarket.rows import rows_to_csv
 from greenmarket.storage.db import Database
+from greenmarket.storage.migrate import require_current_schema
 
 app = typer.Typer(help="Registry operations (operator). 登録簿の操作（運用者向け）。",
                   no_args_is_help=True)
@@ -41,12 +42,19 @@ Number = Annotated[int, typer.Argument(max=LARGEST_NUMBER)]
 NumberOption = Annotated[int | None, typer.Option(max=LARGEST_NUMBER)]
 
 
+def _database() -> Database:
+    """The configured database, refused with a clear message when it is not migrated."""
+    database = Database()
+    require_current_schema(database.engine)
+    return database
+
+
 def _actor() -> str:
     return f"admin:cli-{getpass.getuser()}"
 
 
 def _run(operation: Callable[[Context], Any]) -> Any:
-    result = RegistryService(Database()).execute(_actor(), operation)
+    result = RegistryService(_database()).execute(_actor(), operation)
     console.print_json(json.dumps(result, ensure_ascii=False, default=str))
     return result
 
@@ -209,7 +217,7 @@ def list_records(what: Annotated[str, typer.Argument(help=" | ".join(LISTS))]) -
     """List registry records of one kind. 登録簿の一覧。"""
     if what not in LISTS:
         raise typer.BadParameter(f"one of {', '.join(LISTS)}", param_hint="WHAT")
-    with Database().read() as session:
+    with _database().read() as session:
         _show(LISTS[what](session), what)
 
 
@@ -219,7 +227,7 @@ def journal(after: Annotated[int, typer.Option(min=0, max=LARGEST_NUMBER)] = 0,
     """Show journal entries after a sequence number. ジャーナルの表示。"""
     from greenmarket.journal import store
 
-    with Database().read() as session:
+    with _database().read() as session:
         rows = [{"sequence": e.sequence, "time": e.time, "actor": e.actor, "area": e.area,
                  "type": e.type, "hash": e.hash[:16]} for e in
                 store.read(session, after=after, limit=limit)]
@@ -229,7 +237,7 @@ def journal(after: Annotated[int, typer.Option(min=0, max=LARGEST_NUMBER)] = 0,
 @app.command()
 def holdings(account: Number) -> None:
     """Show what an account holds. 口座の保有状況。"""
-    with Database().read() as session:
+    with _database().read() as session:
         rows = queries.holdings(session, account)
     _show([{**r, "serials": [s["serial"] for s in r["serials"]]} for r in rows],
           f"account {account}")
@@ -240,7 +248,7 @@ def audit() -> None:
     """Check every registry invariant and the journal; exit 1 on any violation. 整合性検査。"""
     from greenmarket.registry.audit import check_invariants, compare_with_tables, verify_journal
 
-    database = Database()
+    database = _database()
     with database.read() as session:
         problems = check_invariants(session) + compare_with_tables(session)
         entries = verify_journal(session)
@@ -281,20 +289,20 @@ Out = Annotated[Path | None, typer.Option("--out", help="File to write (default:
 def report_issuance(by: Annotated[str, typer.Option(help="program | category | project | vintage")] = "program",
                     format: Format = "csv", out: Out = None) -> None:
     """Credits issued, outstanding, retired and cancelled. 発行・償却・取消の集計。"""
-    with Database().read() as session:
+    with _database().read() as session:
         _emit(queries.issuance_report(session, by), format, out)
 
 
 @report_app.command("retirements")
 def report_retirements(format: Format = "csv", out: Out = None) -> None:
     """The public list of retirements with beneficiary and claim. 償却の公開一覧。"""
-    with Database().read() as session:
+    with _database().read() as session:
         _emit(queries.public_retirements(session), format, out)
 
 
 @users_app.command("create")
 def users_create(name: str, role: str, participant: str | None = None) -> None:
     """Create an API user and print its bearer token (shown once). 利用者の作成。"""
-    token = run_in_transaction(Database(), lambda s: create_user(s, name=name, role=role,
+    token = run_in_transaction(_database(), lambda s: create_user(s, name=name, role=role,
                                                                  participant_id=participant))
     console.print(token, highlight=False)
