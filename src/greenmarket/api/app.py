@@ -8,7 +8,7 @@ from greenmarket import __version__, config
 from greenmarket.api.problems import install_problem_handlers
 from greenmarket.clock import Clock
 from greenmarket.exchange import api as exchange_api
-from greenmarket.exchange import venue
+from greenmarket.exchange import offbook_api, venue
 from greenmarket.frameworks import api as frameworks_api
 from greenmarket.integrity import api as integrity_api
 from greenmarket.marketdata import api as marketdata_api
@@ -32,6 +32,7 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
     require_current_schema(app.state.db.engine)
     app.state.clock = clock or config.clock()
     app.state.exchange = venue.build_exchange(app.state.db, app.state.clock)
+    app.state.offbook = venue.build_offbook(app.state.db, app.state.clock)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -43,5 +44,6 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
     app.include_router(marketdata_api.router)
     app.include_router(surveillance_api.router)
     app.include_router(exchange_api.router)
+    app.include_router(offbook_api.router)
     app.include_router(settlement_api.router)
     return app

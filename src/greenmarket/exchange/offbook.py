@@ -34,9 +34,15 @@ from greenmarket.exchange.service import (
     trader_accounts,
 )
 from greenmarket.journal import store as journal_store
+from greenmarket.journal.entry import format_time
 from greenmarket.registry import ledger
 from greenmarket.registry.ledger import Context
-from greenmarket.registry.service import run_in_transaction
+from greenmarket.registry.service import (
+    IdempotencyKey,
+    claim_idempotency_key,
+    record_idempotent_result,
+    run_in_transaction,
+)
 from greenmarket.settlement import cash, dvp
 from greenmarket.settlement.money import to_minor
 from greenmarket.storage.db import Database
@@ -74,7 +80,7 @@ class OffBookService:
                                                   report.time).isoformat()})
 
     def confirm_block(self, participant: str, contract_id: str, trading_day: date,
-                      report_id: int) -> dict[str, Any]:
+                      report_id: int, idempotency: IdempotencyKey | None = None) -> dict[str, Any]:
         """The counterparty confirms: both sides are reserved and the trade is instructed."""
         contract = self._contract(contract_id)
         command = {"contract_id": contract_id, "participant": participant,
@@ -90,7 +96,8 @@ class OffBookService:
                            reservation_id=None)
             return {"trade_reference": reference}
 
-        return self._run(f"participant:{participant}", "block_confirmed", command, effects)
+        return self._run(f"participant:{participant}", "block_confirmed", command, effects,
+                         idempotency)
 
     def withdraw_block(self, reporter: str, contract_id: str, trading_day: date,
                        report_id: int) -> dict[str, Any]:
@@ -112,7 +119,8 @@ class OffBookService:
     # --- sealed-bid auctions of new supply --------------------------------------------------
 
     def open_supply_auction(self, seller: str, contract_id: str, *, quantity: int,
-                            reserve_price: Decimal, closes_at: datetime) -> dict[str, Any]:
+                            reserve_price: Decimal, closes_at: datetime,
+                            idempotency: IdempotencyKey | None = None) -> dict[str, Any]:
         contract = self._contract(contract_id)
         command = {"contract_id": contract_id, "seller": seller, "quantity": quantity,
                    "reserve_price": contract.to_ticks(Decimal(reserve_price)),
@@ -125,9 +133,11 @@ class OffBookService:
                                      reference=f"supply-auction:{auction.offer_id}")
             return {"auction_id": auction.offer_id, "hold_id": hold["id"]}
 
-        return self._run(f"participant:{seller}", "supply_auction_opened", command, effects)
+        return self._run(f"participant:{seller}", "supply_auction_opened", command, effects,
+                         idempotency)
 
-    def bid(self, bidder: str, auction_id: int, *, price: Decimal, quantity: int) -> dict[str, Any]:
+    def bid(self, bidder: str, auction_id: int, *, price: Decimal, quantity: int,
+            idempotency: IdempotencyKey | None = None) -> dict[str, Any]:
         self._auction(auction_id)
         contract = self.contracts[self._meta[auction_id]["contract_id"]]
         command = {"auction_id": auction_id, "bidder": bidder,
@@ -144,7 +154,7 @@ class OffBookService:
             return {"bid_id": bid.bid_id, "reservation_id": reservation["id"],
                     "cash_account_id": cash_account}
 
-        return self._run(f"participant:{bidder}", "supply_bid", command, effects)
+        return self._run(f"participant:{bidder}", "supply_bid", command, effects, idempotency)
 
     def withdraw_bid(self, bidder: str, auction_id: int, bid_id: int) -> dict[str, Any]:
         self._auction(auction_id)
@@ -182,29 +192,66 @@ class OffBookService:
     # --- the one path -----------------------------------------------------------------------
 
     def _run(self, actor: str, kind: str, command: dict[str, Any],
-             effects: Callable[[Context, Any], dict[str, Any]]) -> dict[str, Any]:
+             effects: Callable[[Context, Any], dict[str, Any]],
+             idempotency: IdempotencyKey | None = None) -> dict[str, Any]:
         with self._lock:
             command = {**command, "time": self.clock.now().isoformat()}
-            attempted = False
+            attempted = applied = False
 
             def work(session: Any) -> dict[str, Any]:
-                nonlocal attempted
+                nonlocal attempted, applied
                 if attempted:  # a lost database race: the engines moved, rebuild them first
                     self.recover()
-                attempted = True
-                ctx = Context(session=session, actor=actor,
-                              now=datetime.fromisoformat(command["time"]))
+                attempted, applied = True, False
+                now = datetime.fromisoformat(command["time"])
+                if idempotency is not None:
+                    claim_idempotency_key(session, idempotency, format_time(now))
+                ctx = Context(session=session, actor=actor, now=now)
                 outcome = effects(ctx, self._step(kind, command))
-                sequence = ctx.journal(kind, {"command": command, "outcome": outcome}, area=AREA)
-                return {"sequence": sequence, "command": command, "outcome": outcome}
+                payload = {"contract_id": self._contract_of(command), "command": command,
+                           "outcome": outcome}
+                sequence = ctx.journal(kind, payload, area=AREA)
+                result = {"sequence": sequence, **payload}
+                if idempotency is not None:
+                    record_idempotent_result(session, idempotency, result)
+                applied = True
+                return result
 
             try:
                 result = run_in_transaction(self.db, work)
             except BaseException:
                 self.recover()
                 raise
-            self._remember(kind, command, result["outcome"])
+            if applied:
+                self._remember(kind, command, result["outcome"])
             return result
+
+    def _contract_of(self, command: dict[str, Any]) -> str:
+        """Every entry names its contract, as the order books' entries do (for the tape)."""
+        if "contract_id" in command:
+            return str(command["contract_id"])
+        return str(self._meta[command["auction_id"]]["contract_id"])
+
+    def auction_view(self, auction_id: int) -> dict[str, Any]:
+        """What is public about a supply auction: the offer, and after the close the result."""
+        auction = self._auction(auction_id)
+        contract = self.contracts[self._meta[auction_id]["contract_id"]]
+        money = contract.to_money
+        view: dict[str, Any] = {
+            "auction_id": auction_id, "contract_id": contract.contract_id,
+            "currency": contract.currency, "offered": auction.quantity,
+            "reserve_price": str(money(auction.reserve_price)),
+            "closes_at": auction.closes_at.isoformat(),
+            "state": "open" if auction.result is None else "closed"}
+        if auction.result is not None:
+            result = auction.result
+            view.update({
+                "clearing_price": None if result.clearing_price is None else
+                str(money(result.clearing_price)),
+                "sold": result.sold, "unsold": result.unsold,
+                "demand_curve": [{"price": str(money(p)), "quantity": q}
+                                 for p, q in result.demand_curve]})
+        return view
 
     def _step(self, kind: str, command: dict[str, Any]) -> Any:
         """Apply one command to the engines (live and in replay)."""

@@ -25,6 +25,7 @@ from greenmarket.exchange.contracts import (
     Contract,
     DeliverySpecification,
 )
+from greenmarket.exchange.offbook import OffBookService
 from greenmarket.exchange.service import ExchangeService, FeeSchedule
 from greenmarket.storage.db import Database
 
@@ -41,13 +42,18 @@ CONTRACTS: tuple[Contract, ...] = (
 )
 
 BASE_PRICES: dict[str, Decimal] = {
-    TSE_ENERGY_SAVING.contract_id: Decimal("1700"),
-    TSE_FORESTRY.contract_id: Decimal("3200"),
+    TSE_ENERGY_SAVING.contract_id: Decimal(1700),
+    TSE_FORESTRY.contract_id: Decimal(3200),
     CBL_GLOBAL_NATURE.contract_id: Decimal("1.50"),
 }
 
 #: Venue fees: 5 basis points of the notional from each side.
-FEES = FeeSchedule(buyer_bps=Decimal("5"), seller_bps=Decimal("5"))
+FEES = FeeSchedule(buyer_bps=Decimal(5), seller_bps=Decimal(5))
+
+
+def build_offbook(database: Database, clock: Clock) -> OffBookService:
+    """Block trades and supply auctions on the same contracts, prices and fees."""
+    return OffBookService(database, clock, list(CONTRACTS), base_prices=BASE_PRICES, fees=FEES)
 
 
 def build_exchange(database: Database, clock: Clock) -> ExchangeService:
