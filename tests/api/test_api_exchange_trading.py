@@ -395,7 +395,7 @@ def cli(sqlite_market_template, tmp_path, monkeypatch):  # type: ignore[no-untyp
     shutil.copyfile(sqlite_market_template, path)
     monkeypatch.setenv("GREENMARKET_DATABASE_URL", f"sqlite:///{path}")
     clock = FixedClock(AUCTION)
-    monkeypatch.setattr(ops_cli, "SystemClock", lambda: clock)
+    monkeypatch.setattr(ops_cli.config, "clock", lambda: clock)
     runner = CliRunner()
     return lambda *args: runner.invoke(ops_cli.app, list(args), catch_exceptions=False)
 
