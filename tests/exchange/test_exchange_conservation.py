@@ -350,7 +350,8 @@ class ExchangeConservation(RuleBasedStateMachine):
     @precondition(lambda self: self.offbook._auctions)
     @rule(data=st.data(), bidder=traders, quantity=st.integers(1, 300))
     def bid(self, data: st.DataObject, bidder: str, quantity: int) -> None:
-        auction_id = data.draw(st.sampled_from(sorted(self.offbook._auctions)))
+        open_ones = [i for i, a in self.offbook._auctions.items() if a.result is None]
+        auction_id = data.draw(st.sampled_from(sorted(open_ones or self.offbook._auctions)))
         reserve = self.offbook._auctions[auction_id].reserve_price
         price = SPOT.to_money(data.draw(st.integers(reserve - 20, reserve + 200)))
         self._at(SPOT.contract_id)
@@ -382,6 +383,28 @@ class ExchangeConservation(RuleBasedStateMachine):
         result = dvp.settle_due(lambda op: self.registry.execute(ADMIN, op), on)
         self._note(f"settled {min(result['settled'], 3)}+")
         assert result["failed"] == 0  # every instruction is fully reserved: none may fail
+
+    @rule()
+    def wind_down(self) -> None:
+        """Finish everything: then nothing at all may stay reserved or held."""
+        self.close_and_reopen_spot()
+        self.uncross()
+        self.spot_time += timedelta(minutes=10)  # past every supply auction's close
+        for auction_id, auction in sorted(self.offbook._auctions.items()):
+            if auction.result is None:
+                self._at(SPOT.contract_id)
+                self.offbook.close_supply_auction(auction_id)
+        self.exchange.close_session(SPOT.contract_id)
+        assert dvp.settle_due(lambda op: self.registry.execute(ADMIN, op),
+                              date(2026, 12, 31))["failed"] == 0
+        with self.db.read() as session:
+            assert session.execute(select(func.sum(cash_accounts.c.reserved))).scalar() == 0
+            assert session.execute(select(func.count()).select_from(holds).where(
+                holds.c.state == "active")).scalar() == 0
+            assert session.execute(select(func.count()).select_from(serial_blocks).where(
+                serial_blocks.c.status == "held")).scalar() == 0
+        self._at(SPOT.contract_id)
+        self.exchange.open_session(SPOT.contract_id)
 
     @rule()
     def restart(self) -> None:
@@ -576,5 +599,22 @@ def test_an_amended_sell_order_records_its_new_limit_price() -> None:
                                quantity=1)
         assert machine._order_row(SPOT.contract_id, order_id).limit_price == 1124
         machine.books_agree_with_the_order_table()
+    finally:
+        machine.teardown()
+
+
+def test_a_wash_trade_in_a_call_auction_settles_when_its_fees_round_to_zero() -> None:
+    """The auction has no self-match prevention; the trader paying itself nets to nothing."""
+    machine = ExchangeConservation()
+    try:
+        for side in ("buy", "sell"):
+            machine._at(FORESTRY.contract_id)
+            machine.exchange.submit("alpha", FORESTRY.contract_id, side=side, quantity=1,
+                                    price=Decimal(1488))  # fee: 1488 × 5 bps rounds to 0
+        machine.uncross()
+        assert dvp.settle_due(lambda op: machine.registry.execute(ADMIN, op),
+                              date(2026, 12, 31)) == {"settled": 1, "failed": 0}
+        machine.cash_is_conserved_and_reservations_are_exact()
+        machine.credits_are_conserved_and_holds_are_exact()
     finally:
         machine.teardown()

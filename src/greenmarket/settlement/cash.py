@@ -155,7 +155,9 @@ def pay_from_reservation(
     for account_id, amount in payments.items():
         if amount:
             legs[account_id] = legs.get(account_id, 0) + amount
-    return _move(ctx, "settlement", payer.currency, reference, legs)
+    # a payer paying itself (a wash trade in a call auction) nets to nothing: no zero postings
+    return _move(ctx, "settlement", payer.currency, reference,
+                 {account_id: amount for account_id, amount in legs.items() if amount})
 
 
 def reservation_remaining(ctx: Context, reservation_id: int) -> int:
