@@ -86,3 +86,13 @@ def test_nul_character_in_a_path_or_query_is_a_problem_not_a_500(client, path):
     response = client.get(path, headers=bearer(ADMIN))
     assert 400 <= response.status_code < 500, response.text
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_another_participants_source_account_is_named_by_its_own_field(client, demo_db):
+    before = snapshot(demo_db)
+    response = client.post("/v1/transfers",
+                           json={"from_account_id": 9, "to_account_id": 1, "quantity": 1},
+                           headers=bearer(SAKURA, **{"Idempotency-Key": "not-mine"}))
+    assert response.status_code == 404, response.text
+    assert response.json()["field"] == "from_account_id"
+    assert snapshot(demo_db) == before

@@ -186,12 +186,13 @@ def _read(request: Request, reader: Callable[[Any], Any]) -> Any:
         return reader(session)
 
 
-def _own_account(request: Request, caller: Principal, account_id: int) -> None:
-    """Participants may touch only their own accounts; others see 404."""
+def _own_account(request: Request, caller: Principal, account_id: int,
+                 field: str = "account_id") -> None:
+    """Participants may touch only their own accounts; others see 404 naming ``field``."""
     if caller.role is Role.PARTICIPANT:
         owned = _read(request, lambda s: queries.account_ids_of(s, caller.participant_id))
         if account_id not in owned:
-            raise NotFound(f"account {account_id} does not exist", field="account_id")
+            raise NotFound(f"account {account_id} does not exist", field=field)
     elif caller.role not in (Role.ADMIN, Role.AUDITOR):
         require(caller, Role.ADMIN, Role.AUDITOR, Role.PARTICIPANT)
 
@@ -335,7 +336,7 @@ def get_issuances(request: Request, caller: Caller, format: str = "json") -> Any
 def post_transfer(body: TransferIn, request: Request, response: Response, caller: Caller,
                   idempotency_key: IdemHeader = None) -> dict[str, Any]:
     require(caller, Role.ADMIN, Role.PARTICIPANT)
-    _own_account(request, caller, body.from_account_id)
+    _own_account(request, caller, body.from_account_id, field="from_account_id")
     return _write(
         request, caller,
         lambda c: ledger.transfer(c, from_account_id=body.from_account_id,
