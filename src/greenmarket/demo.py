@@ -239,6 +239,12 @@ def load_exchange(database: Database) -> None:
                                 price=Decimal(price), client_order_id=f"demo-{clock.now():%H%M}")
 
 
+def load_demo(database: Database) -> None:
+    """The whole demo market: the registry, then funded traders and open sessions."""
+    DemoLoader(database).load()
+    load_exchange(database)
+
+
 def is_empty(database: Database) -> bool:
     with database.read() as session:
         return session.execute(select(func.count()).select_from(participants)).scalar_one() == 0
@@ -262,7 +268,6 @@ def load(if_empty: bool = typer.Option(False, help="Do nothing when data exists.
             raise typer.BadParameter("the database already holds data; use a fresh database")
         console.print("demo already loaded / デモデータは読み込み済み")
     else:
-        DemoLoader(database).load()
-        load_exchange(database)
+        load_demo(database)
         console.print("demo market loaded / デモ市場を読み込みました")
     print_tokens()

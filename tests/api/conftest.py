@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from greenmarket.api.app import create_app
-from greenmarket.demo import DemoLoader
+from greenmarket.demo import load_demo
 from greenmarket.storage.db import Database
 from greenmarket.storage.migrate import upgrade
 from greenmarket.storage.scratch import scratch_postgres_database
@@ -24,7 +24,7 @@ from greenmarket.storage.scratch import scratch_postgres_database
 def _load_demo(url: str) -> None:
     database = Database(url)
     upgrade(database.engine)
-    DemoLoader(database).load()
+    load_demo(database)
     database.dispose()
 
 

@@ -11,8 +11,6 @@ from fastapi.testclient import TestClient
 
 from greenmarket.api.app import create_app
 from greenmarket.clock import FixedClock
-from greenmarket.registry.service import RegistryService
-from greenmarket.settlement import cash
 
 CONTRACT = "TSE-JCR-ENERGY-SAVING"
 MORNING = datetime(2026, 4, 28, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
@@ -21,12 +19,6 @@ MORNING = datetime(2026, 4, 28, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 @pytest.fixture
 def market(demo_db):  # type: ignore[no-untyped-def]
     clock = FixedClock(MORNING)
-    service = RegistryService(demo_db, clock)
-    for participant in ("sakura-solar", "nihon-steel", "minato-bank"):
-        account = service.execute("admin:test", lambda c, p=participant: cash.open_cash_account(
-            c, participant_id=p, currency="JPY"))
-        service.execute("admin:test", lambda c, a=account["id"]: cash.deposit(
-            c, account_id=a, amount=50_000_000, reference=f"wire-{a}"))
     return TestClient(create_app(demo_db, clock)), clock
 
 

@@ -10,25 +10,20 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from api_kit import bearer, snapshot
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from greenmarket.api.app import create_app
 from greenmarket.clock import FixedClock
-from greenmarket.demo import PARTICIPANTS, DemoLoader, load_exchange
+from greenmarket.demo import PARTICIPANTS
 from greenmarket.exchange.tables import exchange_orders
 from greenmarket.settlement.tables import cash_accounts, settlement_instructions
 from greenmarket.storage.db import Database
-from greenmarket.storage.migrate import upgrade
-from greenmarket.storage.scratch import scratch_postgres_database
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 MORNING = datetime(2026, 4, 28, 9, 0, tzinfo=TOKYO)  # a Tuesday before Golden Week
@@ -39,45 +34,12 @@ ADMIN, SAKURA, STEEL, MINATO = ("gm_demo_admin", "gm_demo_sakura", "gm_demo_niho
 PARTICIPANT_IDS = [p[0] for p in PARTICIPANTS]
 
 
-# --- a demo market with the exchange's part loaded, per test, on SQLite and PostgreSQL -------
+# --- the demo market (tests/api/conftest.py: registry and exchange, SQLite and PostgreSQL) ---
 
 
-def _load_market(url: str) -> None:
-    database = Database(url)
-    upgrade(database.engine)
-    DemoLoader(database).load()
-    load_exchange(database)
-    database.dispose()
-
-
-@pytest.fixture(scope="session")
-def sqlite_market_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("market") / "template.db"
-    _load_market(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="session")
-def postgres_market_template(postgres_server: str) -> Iterator[str]:
-    with scratch_postgres_database(postgres_server) as url:
-        _load_market(url)
-        yield make_url(url).database  # type: ignore[misc]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def market_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        path = tmp_path / "market.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_market_template"), path)
-        database = Database(f"sqlite:///{path}")
-        yield database
-        database.dispose()
-        return
-    template = request.getfixturevalue("postgres_market_template")
-    with scratch_postgres_database(request.getfixturevalue("postgres_server"), template) as url:
-        database = Database(url)
-        yield database
-        database.dispose()
+@pytest.fixture
+def market_db(demo_db: Database) -> Database:
+    return demo_db
 
 
 @pytest.fixture
@@ -386,13 +348,13 @@ def test_cash_accounts_are_private(http):
 
 
 @pytest.fixture
-def cli(sqlite_market_template, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def cli(sqlite_demo_template, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
     from greenmarket.exchange import ops_cli
 
     path = tmp_path / "cli.db"
-    shutil.copyfile(sqlite_market_template, path)
+    shutil.copyfile(sqlite_demo_template, path)
     monkeypatch.setenv("GREENMARKET_DATABASE_URL", f"sqlite:///{path}")
     clock = FixedClock(AUCTION)
     monkeypatch.setattr(ops_cli.config, "clock", lambda: clock)
