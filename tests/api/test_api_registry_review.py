@@ -96,3 +96,27 @@ def test_another_participants_source_account_is_named_by_its_own_field(client, d
     assert response.status_code == 404, response.text
     assert response.json()["field"] == "from_account_id"
     assert snapshot(demo_db) == before
+
+
+def test_a_seller_cannot_release_the_exchange_hold_behind_its_order(client, demo_db):
+    """Review finding: releasing the exchange's reservation left a resting order unbacked."""
+    from datetime import datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from greenmarket.clock import FixedClock
+    from greenmarket.exchange.venue import build_exchange
+
+    clock = FixedClock(datetime(2026, 4, 28, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")))
+    order = build_exchange(demo_db, clock).submit(
+        "minato-bank", "TSE-JCR-FORESTRY", side="sell", quantity=100, price=Decimal("3240"))
+    assert order["events"][0]["type"] == "OrderAccepted"
+    holds = client.get("/v1/holds", headers=bearer("gm_demo_minato")).json()
+    exchange_hold = [h for h in holds if h["managed_by"] == "exchange" and h["state"] == "active"]
+    assert exchange_hold
+    before = snapshot(demo_db)
+    response = client.post(f"/v1/holds/{exchange_hold[-1]['id']}/release", json={},
+                           headers=bearer("gm_demo_minato", **{"Idempotency-Key": "r-1"}))
+    assert response.status_code == 409
+    assert response.json()["code"] == "hold_managed_by_exchange"
+    assert snapshot(demo_db) == before

@@ -90,7 +90,8 @@ class OffBookService:
             ensure_buyer_may_hold(ctx, trade.buyer, contract)
             hold = ledger.place_hold(ctx, account_id=trader_accounts(
                 ctx, trade.seller, contract.currency)[0], quantity=trade.quantity,
-                spec=credit_spec(contract), reference=f"{contract_id}:block{report_id}")
+                spec=credit_spec(contract), reference=f"{contract_id}:block{report_id}",
+                managed_by="exchange")
             reference = f"{contract_id}:B{trading_day.isoformat()}:{trade.trade_id}"
             self._instruct(ctx, contract, trade, hold_id=hold["id"], reference=reference,
                            reservation_id=None)
@@ -130,7 +131,8 @@ class OffBookService:
             holding, _ = trader_accounts(ctx, seller, contract.currency)
             hold = ledger.place_hold(ctx, account_id=holding, quantity=quantity,
                                      spec=credit_spec(contract),
-                                     reference=f"supply-auction:{auction.offer_id}")
+                                     reference=f"supply-auction:{auction.offer_id}",
+                                     managed_by="exchange")
             return {"auction_id": auction.offer_id, "hold_id": hold["id"]}
 
         return self._run(f"participant:{seller}", "supply_auction_opened", command, effects,

@@ -283,7 +283,8 @@ class ExchangeService:
         reference = f"{contract.contract_id}:{book.next_order_id}"
         if command["side"] == "sell":
             hold = ledger.place_hold(ctx, account_id=holding, quantity=quantity,
-                                     spec=credit_spec(contract), reference=reference)
+                                     spec=credit_spec(contract), reference=reference,
+                                     managed_by="exchange")
             return {"hold_id": hold["id"], "reservation_id": None, "limit": limit_minor,
                     "holding": holding, "cash": cash_account}
         ensure_buyer_may_hold(ctx, participant_id, contract)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from greenmarket.api.auth import Principal, Role, principal_from_request, require
-from greenmarket.errors import NotFound, ValidationError
+from greenmarket.errors import Conflict, NotFound, ValidationError
 from greenmarket.journal import store as journal_store
 from greenmarket.registry import ledger, queries
 from greenmarket.registry.ledger import Context, CreditSpec, Selection
@@ -408,11 +408,16 @@ def get_holds(request: Request, caller: Caller) -> list[dict[str, Any]]:
 
 
 def _own_hold(request: Request, caller: Caller, hold_id: int) -> None:
+    """A participant releases only holds of its own that it placed itself: the exchange's
+    reservation behind a resting order is released by the exchange, so the order stays backed."""
     hold = _read(request, lambda s: queries.get_hold(s, hold_id))
     try:
         _own_account(request, caller, hold["account_id"])
     except NotFound:
         raise NotFound(f"hold {hold_id} does not exist", field="hold_id") from None
+    if caller.role is Role.PARTICIPANT and hold["managed_by"] != "participant":
+        raise Conflict(f"hold {hold_id} reserves credits for an exchange order; cancel the order "
+                       "to release them", code="hold_managed_by_exchange", field="hold_id")
 
 
 @router.post("/holds/{hold_id}/release", status_code=201)

@@ -114,15 +114,7 @@ def create_program(
     if _exists(ctx, programs.c.code, code):
         raise Conflict(f"program {code} exists", code="duplicate", field="code")
     row = {"code": code, "name": name, "governmental": governmental, "unit": unit,
-           "serial_format": serial_format}
-    try:
-        model.Program(**row).render_serial("PROJECT", 2024, 1, 1)
-    except (KeyError, IndexError, ValueError) as error:
-        raise ValidationError(
-            f"serial_format does not render: {error}; use {{program}}, {{project}}, {{vintage}}, "
-            "{start} and {end}",
-            field="serial_format",
-        ) from None
+           "serial_format": model.ensure_serial_format(serial_format)}
     ctx.session.execute(insert(programs).values(**row))
     ctx.session.execute(insert(serial_counters).values(program=code, next_serial=1))
     ctx.journal("program_created", row)
@@ -421,9 +413,16 @@ def _lots(touched: list[dict[str, Any]], status: BlockStatus) -> list[dict[str, 
 
 
 def place_hold(
-    ctx: Context, *, account_id: int, quantity: int, spec: CreditSpec, reference: str | None = None
+    ctx: Context, *, account_id: int, quantity: int, spec: CreditSpec, reference: str | None = None,
+    managed_by: str = "participant",
 ) -> dict[str, Any]:
-    """Reserve ``quantity`` free credits matching ``spec``; they cannot move until released."""
+    """Reserve ``quantity`` free credits matching ``spec``; they cannot move until released.
+
+    ``managed_by="exchange"`` marks the reservation behind an order: only the exchange (or the
+    registry administrator) may release it, never the holder, so an order stays backed.
+    """
+    if managed_by not in ("participant", "exchange"):
+        raise ValidationError("managed_by must be participant or exchange", field="managed_by")
     account = _movable_account(ctx, account_id, role="account")
     _ensure_kind(account, (AccountKind.HOLDING, AccountKind.VENUE_CUSTODY), "account_id")
     selection = Selection(quantity=quantity, spec=spec)
@@ -432,13 +431,14 @@ def place_hold(
     hold_id = ctx.session.execute(
         insert(holds).values(account_id=account_id, quantity=quantity, remaining=quantity,
                              specification=spec.to_dict(), reference=reference,
-                             state=HoldState.ACTIVE.value, created_at=ctx.stamp)
+                             managed_by=managed_by, state=HoldState.ACTIVE.value,
+                             created_at=ctx.stamp)
     ).inserted_primary_key[0]
     touched = _apply_cuts(ctx, free, cuts, account_id=account_id, status=BlockStatus.HELD,
                           hold_id=hold_id)
     result = {"id": hold_id, "account_id": account_id, "quantity": quantity,
               "remaining": quantity, "specification": spec.to_dict(), "reference": reference,
-              "state": HoldState.ACTIVE.value, "created_at": ctx.stamp}
+              "managed_by": managed_by, "state": HoldState.ACTIVE.value, "created_at": ctx.stamp}
     ctx.journal("hold_placed", {**result, "blocks": touched})
     return result
 

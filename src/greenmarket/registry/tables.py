@@ -103,10 +103,13 @@ holds = Table(
     Column("remaining", BigInteger, nullable=False),
     Column("specification", Json, nullable=False),
     Column("reference", String(128), nullable=True),
+    # Who may release it: the participant's own hold, or the exchange's reservation for an order.
+    Column("managed_by", String(16), nullable=False),
     Column("state", String(16), nullable=False),
     Column("created_at", String(32), nullable=False),
     CheckConstraint("quantity > 0 and remaining >= 0 and remaining <= quantity", name="quantities"),
     CheckConstraint("state in ('active','released','consumed')", name="state"),
+    CheckConstraint("managed_by in ('participant','exchange')", name="managed_by"),
 )
 
 retirements = Table(
