@@ -77,13 +77,19 @@ def serve(
 def main() -> None:
     """Run the CLI; a refused request prints its code and message and exits with status 2."""
     from rich.console import Console
+    from sqlalchemy.exc import ArgumentError, OperationalError
 
     from greenmarket.errors import DomainError
 
+    console = Console(stderr=True)
     try:
         app()
     except DomainError as error:
         where = f" ({error.field})" if error.field else ""
-        Console(stderr=True).print(f"[red]error[/red] {error.code}{where}: {error.message}",
-                                   markup=True, highlight=False)
+        console.print(f"[red]error[/red] {error.code}{where}: {error.message}", markup=True,
+                      highlight=False)
+        sys.exit(2)
+    except (OperationalError, ArgumentError) as error:
+        console.print("[red]error[/red] database_unavailable (GREENMARKET_DATABASE_URL): "
+                      f"{str(error).splitlines()[0]}", markup=True, highlight=False)
         sys.exit(2)

@@ -84,6 +84,29 @@ class HoldState(StrEnum):
     CONSUMED = "consumed"
 
 
+SERIAL_FIELDS = {"program", "project", "vintage", "start", "end"}
+
+
+def ensure_serial_format(serial_format: str) -> str:
+    """A serial format names only the five fields, each plain or as a zero-padded integer
+    (``{start:010d}``): no conversions, no nested or unbounded widths."""
+    import re
+    from string import Formatter
+
+    try:
+        parts = list(Formatter().parse(serial_format))
+    except ValueError as error:
+        raise ValidationError(f"serial_format does not parse: {error}", field="serial_format") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in SERIAL_FIELDS or conversion or not re.fullmatch(r"(0[1-9][0-9]?d)?", spec or ""):
+            raise ValidationError(
+                "serial_format may use only {program}, {project}, {vintage}, {start}, {end}, "
+                "optionally zero-padded like {start:010d}", field="serial_format")
+    return serial_format
+
+
 @dataclass(frozen=True, slots=True)
 class Program:
     code: str

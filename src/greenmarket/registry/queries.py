@@ -84,6 +84,7 @@ def account_ids_of(session: Session, participant_id: str) -> list[int]:
 
 def holdings(session: Session, account_id: int) -> list[dict[str, Any]]:
     """What an account holds, by project, vintage and status, with its serial ranges."""
+    get_account(session, account_id)  # an unknown account is not found, not empty
     rows = session.execute(
         select(serial_blocks, programs.c.serial_format, programs.c.name.label("program_name"),
                programs.c.governmental, programs.c.unit)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from greenmarket.clock import Clock, SystemClock
-from greenmarket.errors import Conflict, DomainError
+from greenmarket.errors import Conflict, DomainError, ValidationError
 from greenmarket.journal.entry import canonical_json, format_time
 from greenmarket.registry.ledger import Context
 from greenmarket.registry.tables import idempotency_keys
@@ -43,8 +43,8 @@ class IdempotencyKey:
     @classmethod
     def for_request(cls, principal: str, key: str, operation: str, body: Any) -> IdempotencyKey:
         if not key or len(key) > 200:
-            raise Conflict("Idempotency-Key must be 1 to 200 characters", code="invalid_idempotency_key",
-                           field="Idempotency-Key")
+            raise ValidationError("Idempotency-Key must be 1 to 200 characters",
+                                  code="invalid_idempotency_key", field="Idempotency-Key")
         digest = hashlib.sha256(canonical_json({"operation": operation, "body": body})).hexdigest()
         return cls(principal, key, digest)
 
