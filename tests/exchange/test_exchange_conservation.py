@@ -169,7 +169,7 @@ class ExchangeConservation(RuleBasedStateMachine):
     def _at(self, contract_id: str) -> None:
         """Move the clock to the contract's venue time (each contract's time only moves forward)."""
         if contract_id == SPOT.contract_id:
-            self.spot_time += timedelta(minutes=1)
+            self.spot_time += timedelta(seconds=15)  # long runs stay inside 08:00-17:00
             self.clock.set(self.spot_time)
         else:
             self.tse_time += timedelta(seconds=10)
