@@ -569,7 +569,7 @@ class ExchangeConservation(RuleBasedStateMachine):
         shutil.rmtree(self.path.parent, ignore_errors=True)
 
 
-ExchangeConservation.TestCase.settings = settings(max_examples=25, stateful_step_count=30,
+ExchangeConservation.TestCase.settings = settings(max_examples=40, stateful_step_count=40,
                                                   deadline=None)
 TestExchangeConservation = ExchangeConservation.TestCase
 
