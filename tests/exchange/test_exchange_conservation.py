@@ -391,9 +391,9 @@ class ExchangeConservation(RuleBasedStateMachine):
         """Finish everything: then nothing at all may stay reserved or held."""
         self.close_and_reopen_spot()
         self.uncross()
-        self.spot_time += timedelta(minutes=10)  # past every supply auction's close
         for auction_id, auction in sorted(self.offbook._auctions.items()):
             if auction.result is None:
+                self.spot_time = max(self.spot_time, auction.closes_at)  # not a minute more
                 self._at(SPOT.contract_id)
                 self.offbook.close_supply_auction(auction_id)
         self.exchange.close_session(SPOT.contract_id)
