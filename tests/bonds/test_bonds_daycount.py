@@ -14,7 +14,6 @@ from greenmarket.bonds.isin import is_valid_isin, isin_check_digit
 from greenmarket.bonds.schedule import accrued_interest, build_schedules, clean_price, dirty_price
 from greenmarket.errors import ValidationError
 
-
 # (start, end, 30/360 bond basis days, 30E/360 days): end-of-month cases where the two differ or not
 THIRTY_CASES = [
     ("2007-01-31", "2007-02-28", 28, 28),

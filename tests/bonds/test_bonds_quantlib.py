@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from bonds_testkit import random_universe
 
 from greenmarket.bonds.schedule import accrued_interest, build_schedules
 from greenmarket.bonds.zspread import z_spreads
-
-from bonds_testkit import random_universe
 
 ql = pytest.importorskip("QuantLib")
 

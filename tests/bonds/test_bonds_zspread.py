@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from bonds_testkit import bond_row, make_isin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -14,11 +15,16 @@ from typer.testing import CliRunner
 from greenmarket.bonds.calendar import calendar_codes, settlement_dates
 from greenmarket.bonds.curves import zero_curves
 from greenmarket.bonds.schedule import accrued_interest
-from greenmarket.bonds.zspread import CHUNK_TERMS, Pricer, clean_prices_for_chunk, solve_z, z_spreads, z_spreads_for_chunk
+from greenmarket.bonds.zspread import (
+    CHUNK_TERMS,
+    Pricer,
+    clean_prices_for_chunk,
+    solve_z,
+    z_spreads,
+    z_spreads_for_chunk,
+)
 from greenmarket.cli import app
 from greenmarket.errors import ValidationError
-
-from bonds_testkit import bond_row, make_isin
 
 
 def flat_curve(currency: str, dates: list[str], rate: float) -> pd.DataFrame:

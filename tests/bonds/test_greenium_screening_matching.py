@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from greenmarket.bonds.matching import MAX_SCORE, MatchingRules, match, score_candidates, validation_table
+from greenmarket.bonds.matching import (
+    MAX_SCORE,
+    MatchingRules,
+    match,
+    score_candidates,
+    validation_table,
+)
 from greenmarket.bonds.screening import ScreeningCriteria, parse_years, screen
 from greenmarket.errors import ValidationError
 

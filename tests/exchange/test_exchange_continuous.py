@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from greenmarket.errors import Conflict, NotFound, ValidationError
-from greenmarket.exchange.contracts import CBL_GLOBAL_NATURE, TSE_ENERGY_SAVING
 from greenmarket.exchange.continuous import ContinuousBook
+from greenmarket.exchange.contracts import CBL_GLOBAL_NATURE, TSE_ENERGY_SAVING
 from greenmarket.exchange.orders import (
     CancelReason,
     OrderAccepted,

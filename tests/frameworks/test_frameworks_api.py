@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
 from frameworks_kit import complete_framework, empty_framework
+
 from greenmarket.api.problems import install_problem_handlers
 from greenmarket.frameworks.api import router
 

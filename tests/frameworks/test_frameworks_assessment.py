@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from frameworks_kit import complete_framework, empty_framework, with_changes
 from hypothesis import given
 from hypothesis import strategies as st
 
-from frameworks_kit import complete_framework, empty_framework, with_changes
 from greenmarket.frameworks import Status, assess, load_framework, parse_framework
 from greenmarket.frameworks.assessment import grade
 from greenmarket.frameworks.checklist import load_checklist

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from frameworks_kit import InMemoryLedger, complete_framework
 from hypothesis import given
 from hypothesis import strategies as st
 
-from frameworks_kit import InMemoryLedger, complete_framework
 from greenmarket.frameworks import ClaimStatus, Status, assess, parse_framework, reconcile_claims
 from greenmarket.frameworks.credits import ClaimedRetirement
 

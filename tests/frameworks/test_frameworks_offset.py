@@ -6,8 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from frameworks_kit import InMemoryLedger
+
 from greenmarket.errors import ValidationError
 from greenmarket.frameworks.offset import (
     OFFSET_PURPOSE,

@@ -7,12 +7,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from frameworks_kit import complete_framework
+
 from greenmarket.clock import FixedClock
 from greenmarket.errors import InsufficientCredits
 from greenmarket.frameworks import ClaimStatus, Status, assess, parse_framework
-from greenmarket.frameworks.offset import OffsetCapExceeded, load_offset_bond, retire_for_bond, retired_for
+from greenmarket.frameworks.offset import (
+    OffsetCapExceeded,
+    load_offset_bond,
+    retire_for_bond,
+    retired_for,
+)
 from greenmarket.frameworks.registry_ledger import RegistryLedger
 from greenmarket.registry import ledger, model
 from greenmarket.registry.ledger import Selection

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
-
 from frameworks_kit import empty_framework
+
 from greenmarket.errors import FileFormatError, ValidationError
 from greenmarket.frameworks import load_framework, parse_framework
 

@@ -16,8 +16,7 @@ from sqlalchemy.engine import make_url
 
 from greenmarket.clock import FixedClock
 from greenmarket.integrity.tables import log_checkpoints
-from greenmarket.journal import GENESIS_HASH, JournalEntry
-from greenmarket.journal import store
+from greenmarket.journal import GENESIS_HASH, JournalEntry, store
 from greenmarket.registry import ledger, model
 from greenmarket.registry.service import RegistryService
 from greenmarket.storage.db import Database

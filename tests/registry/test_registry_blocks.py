@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from greenmarket.errors import InsufficientCredits, ValidationError
-from greenmarket.registry.blocks import Block, take_quantity, take_ranges, normalize_ranges
+from greenmarket.registry.blocks import Block, normalize_ranges, take_quantity, take_ranges
 
 
 def serials(ranges) -> list[int]:  # type: ignore[no-untyped-def]

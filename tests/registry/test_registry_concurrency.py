@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from greenmarket.errors import InsufficientCredits
 from greenmarket.registry import audit, ledger
-from greenmarket.registry.ledger import CreditSpec, Selection
+from greenmarket.registry.ledger import CreditSpec
 
 if TYPE_CHECKING:
     from conftest import Registry

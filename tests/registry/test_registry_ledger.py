@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from greenmarket.errors import Conflict, DomainError, Forbidden, InsufficientCredits, NotFound, ValidationError
+from greenmarket.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InsufficientCredits,
+    NotFound,
+    ValidationError,
+)
 from greenmarket.registry import ledger
 from greenmarket.registry.ledger import CreditSpec, Selection
 

@@ -13,7 +13,12 @@ from rich.progress import Progress
 
 from greenmarket.bonds.curves import zero_curves
 from greenmarket.bonds.reference import load_bonds, load_curves, load_prices
-from greenmarket.bonds.zspread import CHUNK_TERMS, COMPOUNDING, UNPRICED_REASONS, z_spreads_for_chunk
+from greenmarket.bonds.zspread import (
+    CHUNK_TERMS,
+    COMPOUNDING,
+    UNPRICED_REASONS,
+    z_spreads_for_chunk,
+)
 
 app = typer.Typer(help="Bond pricing: Z-spreads. 債券の価格計算: Zスプレッド。", no_args_is_help=True)
 

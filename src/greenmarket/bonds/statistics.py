@@ -35,8 +35,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from statsmodels.regression.linear_model import WLS
 from scipy import stats
+from statsmodels.regression.linear_model import WLS
 
 DISCLOSURES: tuple[str, ...] = ("second_opinion", "allocation_report", "impact_report", "third_party_assurance")
 DISCLOSURE_TITLES = {

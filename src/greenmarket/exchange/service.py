@@ -38,9 +38,9 @@ from greenmarket.exchange.orders import (
 )
 from greenmarket.exchange.tables import exchange_books, exchange_orders
 from greenmarket.journal import store as journal_store
+from greenmarket.journal.entry import format_time
 from greenmarket.registry import ledger, model
 from greenmarket.registry.ledger import Context, CreditSpec
-from greenmarket.journal.entry import format_time
 from greenmarket.registry.service import (
     IdempotencyKey,
     claim_idempotency_key,

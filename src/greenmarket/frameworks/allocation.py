@@ -18,7 +18,13 @@ from typing import Any
 
 from greenmarket.bonds.isin import is_valid_isin
 from greenmarket.frameworks.checklist import Text, vocabulary
-from greenmarket.frameworks.documents import Problem, json_path, read_document, reject, schema_problems
+from greenmarket.frameworks.documents import (
+    Problem,
+    json_path,
+    read_document,
+    reject,
+    schema_problems,
+)
 from greenmarket.impact.catalogue import indicators
 from greenmarket.impact.errors import UnknownUnit
 from greenmarket.impact.units import to_canonical

@@ -15,7 +15,13 @@ from typing import Any
 
 from greenmarket.frameworks.checklist import Checklist, Instrument, Timing, load_checklists
 from greenmarket.frameworks.credits import ClaimedRetirement
-from greenmarket.frameworks.documents import Problem, json_path, read_document, reject, schema_problems
+from greenmarket.frameworks.documents import (
+    Problem,
+    json_path,
+    read_document,
+    reject,
+    schema_problems,
+)
 
 SCHEMA = "issuer_framework.schema.json"
 DEFAULT_CHECKLISTS = ("gbp2017", "ctfh2023")

@@ -23,7 +23,12 @@ from typing import Any
 
 from greenmarket.bonds.isin import is_valid_isin
 from greenmarket.errors import Conflict, ValidationError
-from greenmarket.frameworks.credits import Retirement, RetirementLedger, RetirementRequest, RetiringLedger
+from greenmarket.frameworks.credits import (
+    Retirement,
+    RetirementLedger,
+    RetirementRequest,
+    RetiringLedger,
+)
 from greenmarket.frameworks.documents import read_document, reject, schema_problems
 
 OFFSET_PURPOSE = "voluntary_offset"  # the registry's purpose for a voluntary offset claim
