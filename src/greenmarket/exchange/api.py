@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from greenmarket.api.auth import Principal, Role, principal_from_request, require
-from greenmarket.errors import NotFound, ValidationError
+from greenmarket.errors import NotFound
 from greenmarket.exchange.contracts import Contract, DeliverySpecification
 from greenmarket.exchange.service import AREA, ExchangeService
 from greenmarket.exchange.tables import exchange_orders
@@ -198,9 +198,6 @@ def post_order(body: OrderIn, request: Request, caller: Caller,
     contract = _contract(service, body.contract_id)
     price = None if body.price is None else Decimal(body.price)
 
-    if not idempotency_key:
-        raise ValidationError("orders need an Idempotency-Key header",
-                              code="idempotency_key_required", field="Idempotency-Key")
     idempotency = IdempotencyKey.for_request(caller.actor, idempotency_key, "order",
                                              body.model_dump(mode="json"))
     result = service.submit(

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, Header, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from greenmarket.api.auth import Principal, Role, principal_from_request, require
-from greenmarket.errors import ValidationError
 from greenmarket.exchange.api import DECIMAL
 from greenmarket.exchange.offbook import OffBookService
 from greenmarket.registry.service import IdempotencyKey
@@ -60,13 +59,6 @@ def _trader(caller: Principal) -> str:
     return caller.participant_id or ""
 
 
-def _key(caller: Principal, key: str | None, name: str, body: Any) -> IdempotencyKey:
-    if not key:
-        raise ValidationError("this request needs an Idempotency-Key header",
-                              code="idempotency_key_required", field="Idempotency-Key")
-    return IdempotencyKey.for_request(caller.actor, key, name, body)
-
-
 def _report_view(result: dict[str, Any]) -> dict[str, Any]:
     return {"sequence": result["sequence"], "contract_id": result["contract_id"],
             **result["outcome"]}
@@ -87,7 +79,7 @@ def post_block_confirm(contract_id: str, trading_day: date, report_id: int, requ
                        caller: Caller, idempotency_key: IdemHeader = None) -> dict[str, Any]:
     """The counterparty confirms: both sides are reserved and settlement is instructed."""
     participant = _trader(caller)
-    key = _key(caller, idempotency_key, "block-confirm",
+    key = IdempotencyKey.for_request(caller.actor, idempotency_key, "block-confirm",
                {"contract_id": contract_id, "day": trading_day.isoformat(), "id": report_id})
     result = _desk(request).confirm_block(participant, contract_id, trading_day, report_id, key)
     return _report_view(result)
@@ -112,7 +104,8 @@ def post_supply_auction(body: SupplyAuctionIn, request: Request, caller: Caller,
                         idempotency_key: IdemHeader = None) -> dict[str, Any]:
     """Offer new supply in a sealed-bid, uniform-price auction (the credits are held now)."""
     seller = _trader(caller)
-    key = _key(caller, idempotency_key, "supply-auction", body.model_dump(mode="json"))
+    key = IdempotencyKey.for_request(caller.actor, idempotency_key, "supply-auction",
+                                     body.model_dump(mode="json"))
     desk = _desk(request)
     result = desk.open_supply_auction(seller, body.contract_id, quantity=body.quantity,
                                       reserve_price=Decimal(body.reserve_price),
@@ -131,7 +124,8 @@ def post_bid(auction_id: int, body: BidIn, request: Request, caller: Caller,
              idempotency_key: IdemHeader = None) -> dict[str, Any]:
     """Enter a hidden bid; its cash is reserved until the close."""
     bidder = _trader(caller)
-    key = _key(caller, idempotency_key, f"bid:{auction_id}", body.model_dump(mode="json"))
+    key = IdempotencyKey.for_request(caller.actor, idempotency_key, f"bid:{auction_id}",
+                                     body.model_dump(mode="json"))
     result = _desk(request).bid(bidder, auction_id, price=Decimal(body.price),
                                 quantity=body.quantity, idempotency=key)
     return {"auction_id": auction_id, "bid_id": result["outcome"]["bid_id"]}

@@ -168,9 +168,6 @@ def _write(
     response: Response,
 ) -> dict[str, Any]:
     """Run a credit-moving operation once per Idempotency-Key."""
-    if not key:
-        raise ValidationError("credit-moving requests need an Idempotency-Key header",
-                              code="idempotency_key_required", field="Idempotency-Key")
     idempotency = IdempotencyKey.for_request(caller.actor, key, name, body.model_dump(mode="json"))
     response.status_code = 201
     return _service(request).execute(caller.actor, operation, idempotency=idempotency)

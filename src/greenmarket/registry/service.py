@@ -41,8 +41,15 @@ class IdempotencyKey:
     request_hash: str
 
     @classmethod
-    def for_request(cls, principal: str, key: str, operation: str, body: Any) -> IdempotencyKey:
-        if not key or len(key) > 200:
+    def for_request(
+        cls, principal: str, key: str | None, operation: str, body: Any
+    ) -> IdempotencyKey:
+        """The key of one request; a request that moves credits or cash must carry one."""
+        if not key:
+            raise ValidationError("this request moves credits or cash and needs an "
+                                  "Idempotency-Key header", code="idempotency_key_required",
+                                  field="Idempotency-Key")
+        if len(key) > 200:
             raise ValidationError("Idempotency-Key must be 1 to 200 characters",
                                   code="invalid_idempotency_key", field="Idempotency-Key")
         digest = hashlib.sha256(canonical_json({"operation": operation, "body": body})).hexdigest()

@@ -88,9 +88,6 @@ def post_cash_account(body: CashAccountIn, request: Request, caller: Caller) -> 
 def _movement(request: Request, caller: Principal, body: CashMovementIn, key: str | None,
               name: str, response: Response) -> dict[str, Any]:
     require(caller, Role.ADMIN)
-    if not key:
-        raise ValidationError("cash-moving requests need an Idempotency-Key header",
-                              code="idempotency_key_required", field="Idempotency-Key")
     idempotency = IdempotencyKey.for_request(caller.actor, key, name, body.model_dump())
     response.status_code = 201
     return _service(request).execute(
