@@ -111,17 +111,10 @@ class Bridge:
                 bridge_account_id=self.bridge_account_id,
                 selection=selection,
             )
-            minted = self._token_step(
-                ctx,
-                "lock",
+            return self._with_tokens(
+                ctx, locked, "lock", token_address, token_class,
                 lambda ref: self.tokens.mint(token_address, token_class, locked["quantity"], ref),
             )
-            return {
-                **locked,
-                "token_class": str(token_class),
-                "token_address": token_address,
-                "token_event": minted.to_dict(),
-            }
 
         body = {
             "from_account_id": from_account_id,
@@ -152,17 +145,10 @@ class Bridge:
                 to_account_id=to_account_id,
                 selection=selection,
             )
-            burned = self._token_step(
-                ctx,
-                "unlock",
+            return self._with_tokens(
+                ctx, unlocked, "unlock", token_address, token_class,
                 lambda ref: self.tokens.burn(token_address, token_class, quantity, ref),
             )
-            return {
-                **unlocked,
-                "token_class": str(token_class),
-                "token_address": token_address,
-                "token_event": burned.to_dict(),
-            }
 
         body = {
             "token_address": token_address,
@@ -198,17 +184,10 @@ class Bridge:
                 claim=claim,
                 reporting_year=reporting_year,
             )
-            burned = self._token_step(
-                ctx,
-                "retire",
+            return self._with_tokens(
+                ctx, retired, "retire", token_address, token_class,
                 lambda ref: self.tokens.burn(token_address, token_class, quantity, ref),
             )
-            return {
-                **retired,
-                "token_class": str(token_class),
-                "token_address": token_address,
-                "token_event": burned.to_dict(),
-            }
 
         body = {
             "token_address": token_address,
@@ -259,6 +238,24 @@ class Bridge:
     ) -> dict[str, Any]:
         idempotency = IdempotencyKey.for_request(actor, key, name, body) if key else None
         return self.service.execute(actor, operation, idempotency=idempotency)
+
+    def _with_tokens(
+        self,
+        ctx: Context,
+        registry_result: dict[str, Any],
+        step: str,
+        token_address: str,
+        token_class: TokenClass,
+        apply: Callable[[str], TokenEvent],
+    ) -> dict[str, Any]:
+        """Run the token side of a registry operation and report both sides together."""
+        event = self._token_step(ctx, step, apply)
+        return {
+            **registry_result,
+            "token_class": str(token_class),
+            "token_address": token_address,
+            "token_event": event.to_dict(),
+        }
 
     def _token_step(
         self, ctx: Context, operation: str, apply: Callable[[str], TokenEvent]
