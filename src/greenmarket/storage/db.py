@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from greenmarket import config
@@ -49,7 +52,35 @@ def make_engine(url: str | None = None, *, pool_size: int = 10) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    event.listen(engine, "checkin", _returned)
+    event.listen(engine, "checkout", _pinging_idle_connections(engine))
+    return engine
+
+
+# A pooled connection idle this long is pinged before use (a restarted server or a dropped
+# connection is found there and replaced); busier ones skip the round trip a ping costs.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _returned(_dbapi_connection: Any, record: Any) -> None:
+    record.info["returned_at"] = time.monotonic()
+
+
+def _pinging_idle_connections(engine: Engine) -> Any:
+    """A checkout listener: SQLAlchemy's pre-ping, for connections idle long enough to have
+    gone stale (a failed ping makes the pool discard the connection and open another)."""
+
+    def ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return  # just connected, or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure means the connection is unusable
+            raise DisconnectionError(f"pooled connection failed its ping: {error}") from error
+
+    return ping_if_idle
 
 
 class Database:
