@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from greenmarket.journal.entry import GENESIS_HASH, JournalEntry
@@ -35,6 +35,24 @@ _APPEND_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(
 )
 
 
+# Set on a session whose transaction holds entries the database appends at commit
+# (``journal_pending``, PostgreSQL): they are appended first when the journal is touched here.
+_PENDING = "journal_pending_entries"
+_SEAL_PENDING_NOW = text("SET CONSTRAINTS journal_pending_sealed IMMEDIATE")
+
+
+def defer(session: Session) -> None:
+    """Note that the database will append an entry of this transaction when it commits."""
+    session.info[_PENDING] = True
+
+
+def _seal_pending(session: Session) -> None:
+    """Append the entries the database was to append at commit now, keeping the journal in the
+    order things happened in this transaction."""
+    if session.info.pop(_PENDING, False):
+        session.execute(_SEAL_PENDING_NOW)
+
+
 def append(
     session: Session,
     *,
@@ -50,6 +68,7 @@ def append(
     writers chain one after another; callers append last, just before commit, to hold that lock as
     briefly as possible.
     """
+    _seal_pending(session)
     head = session.execute(_LOCK_HEAD).one()
     entry = JournalEntry.seal(
         sequence=head.sequence + 1,
@@ -73,6 +92,7 @@ def read(
     session: Session, *, after: int = 0, limit: int | None = None, area: str | None = None
 ) -> Iterator[JournalEntry]:
     """Yield entries with sequence > ``after`` in order (optionally of one area)."""
+    _seal_pending(session)
     query = select(journal).where(journal.c.sequence > after).order_by(journal.c.sequence)
     if area is not None:
         query = query.where(journal.c.area == area)
@@ -84,6 +104,7 @@ def read(
 
 def head(session: Session) -> tuple[int, str]:
     """Return (sequence, hash) of the last entry, or (0, GENESIS_HASH) when empty."""
+    _seal_pending(session)
     row = session.execute(
         select(journal_head.c.sequence, journal_head.c.hash).where(journal_head.c.id == HEAD_ID)
     ).one_or_none()
