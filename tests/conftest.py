@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from greenmarket.storage.db import normalize_url
+from greenmarket.demo import load_demo
+from greenmarket.storage.db import Database, normalize_url
+from greenmarket.storage.migrate import upgrade
 from greenmarket.storage.scratch import scratch_postgres_database
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -61,3 +64,25 @@ def database_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_url")
+
+
+def load_demo_into(url: str) -> None:
+    """Create the schema at ``url`` and load the whole demo market into it."""
+    database = Database(url)
+    upgrade(database.engine)
+    load_demo(database)
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_loader():  # type: ignore[no-untyped-def]
+    """``load_demo_into`` for conftest files below this one (they cannot import this module)."""
+    return load_demo_into
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file holding the demo market, loaded once per test session; tests copy it."""
+    path = tmp_path_factory.mktemp("demo") / "template.db"
+    load_demo_into(f"sqlite:///{path}")
+    return path

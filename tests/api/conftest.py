@@ -15,30 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from greenmarket.api.app import create_app
-from greenmarket.demo import load_demo
 from greenmarket.storage.db import Database
-from greenmarket.storage.migrate import upgrade
 from greenmarket.storage.scratch import scratch_postgres_database
 
 
-def _load_demo(url: str) -> None:
-    database = Database(url)
-    upgrade(database.engine)
-    load_demo(database)
-    database.dispose()
-
-
 @pytest.fixture(scope="session")
-def sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "template.db"
-    _load_demo(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="session")
-def postgres_demo_template(postgres_server: str) -> Iterator[str]:
+def postgres_demo_template(postgres_server: str, demo_loader) -> Iterator[str]:  # type: ignore[no-untyped-def]
     with scratch_postgres_database(postgres_server) as url:
-        _load_demo(url)
+        demo_loader(url)
         yield make_url(url).database  # type: ignore[misc]
 
 

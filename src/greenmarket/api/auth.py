@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from greenmarket.errors import Forbidden, NotFound, Unauthorized, ValidationError
 from greenmarket.registry.tables import participants, users
+from greenmarket.storage.db import Database
 
 
 class Role(StrEnum):
@@ -82,13 +83,21 @@ def principal_from_request(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Authorization must be 'Bearer <token>'", field="Authorization")
-    with request.app.state.db.read() as session:
+    principal = principal_from_token(request.app.state.db, token.strip())
+    if principal is None:
+        raise Unauthorized("unknown or revoked token", field="Authorization")
+    return principal
+
+
+def principal_from_token(database: Database, token: str) -> Principal | None:
+    """The user a token belongs to, or None: the one lookup the API and the web pages share."""
+    with database.read() as session:
         row = session.execute(
             select(users.c.name, users.c.role, users.c.participant_id)
-            .where(users.c.token_hash == hash_token(token.strip()))
+            .where(users.c.token_hash == hash_token(token))
         ).first()
     if row is None:
-        raise Unauthorized("unknown or revoked token", field="Authorization")
+        return None
     return Principal(name=row.name, role=Role(row.role), participant_id=row.participant_id)
 
 

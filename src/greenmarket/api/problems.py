@@ -24,40 +24,59 @@ def _field_of(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or ".".join(str(p) for p in location)
 
 
+def domain_problem(exc: DomainError) -> JSONResponse:
+    return problem_response(exc.status, exc.to_problem())
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """Each violated rule as ``{field, rule, message}``."""
+    return [
+        {"field": _field_of(tuple(e.get("loc", ()))), "rule": e.get("type"), "message": e.get("msg")}
+        for e in exc.errors()
+    ]
+
+
+def validation_problem(exc: RequestValidationError) -> JSONResponse:
+    errors = validation_errors(exc)
+    first = errors[0] if errors else {"field": None, "message": "invalid request"}
+    body = {
+        "type": "https://greenmarket.dev/errors/validation_failed",
+        "title": "validation failed",
+        "status": 422,
+        "detail": f"{first['field']}: {first['message']}",
+        "code": "validation_failed",
+        "field": first["field"],
+        "errors": errors,
+    }
+    return problem_response(422, body)
+
+
+HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
+def http_problem(exc: StarletteHTTPException) -> JSONResponse:
+    name = HTTP_CODES.get(exc.status_code, "http_error")
+    body = {
+        "type": f"https://greenmarket.dev/errors/{name}",
+        "title": name.replace("_", " "),
+        "status": exc.status_code,
+        "detail": str(exc.detail),
+        "code": name,
+    }
+    return problem_response(exc.status_code, body)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Map domain errors, validation errors and HTTP errors to problem+json."""
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(exc.status, exc.to_problem())
+        return domain_problem(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _field_of(tuple(e.get("loc", ()))), "rule": e.get("type"), "message": e.get("msg")}
-            for e in exc.errors()
-        ]
-        first = errors[0] if errors else {"field": None, "message": "invalid request"}
-        body = {
-            "type": "https://greenmarket.dev/errors/validation_failed",
-            "title": "validation failed",
-            "status": 422,
-            "detail": f"{first['field']}: {first['message']}",
-            "code": "validation_failed",
-            "field": first["field"],
-            "errors": errors,
-        }
-        return problem_response(422, body)
+        return validation_problem(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-        name = code.get(exc.status_code, "http_error")
-        body = {
-            "type": f"https://greenmarket.dev/errors/{name}",
-            "title": name.replace("_", " "),
-            "status": exc.status_code,
-            "detail": str(exc.detail),
-            "code": name,
-        }
-        return problem_response(exc.status_code, body)
+        return http_problem(exc)
