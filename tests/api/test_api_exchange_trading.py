@@ -127,6 +127,46 @@ def test_sell_order_holds_credits_until_cancelled(http):
     assert credits_of(http, MINATO) == before
 
 
+def test_amend_resizes_the_reservation_and_only_a_smaller_same_price_keeps_priority(http):
+    first = order(http, SAKURA, "a-1", side="buy", price="3200").json()["events"][0]["order_id"]
+    second = order(http, STEEL, "a-2", side="buy", price="3200").json()["events"][0]["order_id"]
+    path = f"/v1/orders/{FORESTRY}/{first}"
+
+    smaller = http.patch(path, json={"price": "3200", "quantity": 60}, headers=bearer(SAKURA))
+    assert smaller.status_code == 200, smaller.text
+    assert cash_of(http, SAKURA)["reserved"] == str(192_000 + 96)  # 60 × 3200 + 5 bp
+    book = http.get(f"/v1/contracts/{FORESTRY}/book").json()
+    assert {"price": "3200", "quantity": 160, "orders": 2} in book["bids"]
+
+    repriced = http.patch(path, json={"price": "3210", "quantity": 80}, headers=bearer(SAKURA))
+    assert repriced.status_code == 200, repriced.text
+    assert cash_of(http, SAKURA)["reserved"] == str(256_800 + 128)
+    mine = http.get("/v1/orders?open=true", headers=bearer(SAKURA)).json()
+    assert [(o["order_id"], o["limit_price"], o["open_quantity"]) for o in mine] == [
+        (first, "3210", 80)]
+    assert second != first
+
+
+def test_amend_refusals_change_nothing(http, market_db):
+    placed = order(http, SAKURA, "r-1", side="buy", price="3200").json()["events"][0]["order_id"]
+    before = market_snapshot(market_db)
+    cases = [
+        (SAKURA, placed, {"price": "3200", "quantity": 0}, 422, "quantity"),
+        (SAKURA, placed, {"price": "abc", "quantity": 10}, 422, "price"),
+        (SAKURA, placed, {"price": "3200", "quantity": 10, "owner": "x"}, 422, "owner"),
+        (SAKURA, placed, {"price": "3200", "quantity": 10**9}, 409, "amount"),  # funds
+        (STEEL, placed, {"price": "3200", "quantity": 10}, 404, "order_id"),
+        (SAKURA, 999_999, {"price": "3200", "quantity": 10}, 404, "order_id"),
+    ]
+    for token, order_id, body, status, field in cases:
+        response = http.patch(f"/v1/orders/{FORESTRY}/{order_id}", json=body, headers=bearer(token))
+        assert response.status_code == status, (body, response.text)
+        assert response.json().get("field") == field, (body, response.text)
+        assert market_snapshot(market_db) == before, body
+    assert http.patch(f"/v1/orders/{FORESTRY}/{placed}",
+                      json={"price": "3200", "quantity": 10}).status_code == 401
+
+
 def test_a_retried_order_is_placed_once(http, market_db):
     first = order(http, SAKURA, "retry-1", side="buy", price="3100")
     assert first.status_code == 201

@@ -96,12 +96,8 @@ def contract_view(service: ExchangeService, contract: Contract) -> dict[str, Any
                      for s in venue.sessions],
         "settlement_cycle": contract.settlement_cycle,
         "delivery": delivery,
-        "session_open": contract.contract_id in _open_contracts(service),
+        "session_open": service.snapshot(contract.contract_id)["open"],
     }
-
-
-def _open_contracts(service: ExchangeService) -> set[str]:
-    return {cid for cid in service.contracts if service.snapshot(cid)["open"]}
 
 
 def event_view(contract: Contract, event: dict[str, Any], viewer: Principal) -> dict[str, Any]:
@@ -208,20 +204,48 @@ def post_order(body: OrderIn, request: Request, caller: Caller,
     return result_view(service, result, caller)
 
 
-@router.delete("/orders/{contract_id}/{order_id}")
-def delete_order(contract_id: str, order_id: int, request: Request,
-                 caller: Caller) -> dict[str, Any]:
-    """Cancel the open part of one of the caller's orders; its reservation is released."""
+class AmendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    price: str = Field(pattern=DECIMAL, max_length=32,
+                       description="new limit price, decimal string in the contract currency")
+    quantity: int = Field(gt=0, description="new total quantity (filled part included)")
+
+
+def own_order(request: Request, caller: Principal, contract_id: str, order_id: int) -> str:
+    """The caller's participant if it owns the order; anyone else's order answers 404."""
     require(caller, Role.PARTICIPANT)
-    service = _exchange(request)
-    _contract(service, contract_id)
+    _contract(_exchange(request), contract_id)
     with request.app.state.db.read() as session:
         owner = session.execute(select(exchange_orders.c.participant_id).where(
             exchange_orders.c.contract_id == contract_id,
             exchange_orders.c.order_id == order_id)).scalar()
-    if owner != caller.participant_id:
+    if owner is None or owner != caller.participant_id:
         raise NotFound(f"order {order_id} does not exist", field="order_id")
-    result = service.cancel(owner, contract_id, order_id)
+    return owner
+
+
+@router.delete("/orders/{contract_id}/{order_id}")
+def delete_order(contract_id: str, order_id: int, request: Request,
+                 caller: Caller) -> dict[str, Any]:
+    """Cancel the open part of one of the caller's orders; its reservation is released."""
+    owner = own_order(request, caller, contract_id, order_id)
+    service = _exchange(request)
+    return result_view(service, service.cancel(owner, contract_id, order_id), caller)
+
+
+@router.patch("/orders/{contract_id}/{order_id}")
+def patch_order(contract_id: str, order_id: int, body: AmendIn, request: Request,
+                caller: Caller) -> dict[str, Any]:
+    """Amend one of the caller's resting orders: new price and total quantity.
+
+    Only a smaller quantity at the same price keeps time priority. The reservation is resized
+    first, so growing an order can be refused for want of credits or cash.
+    """
+    owner = own_order(request, caller, contract_id, order_id)
+    service = _exchange(request)
+    result = service.amend(owner, contract_id, order_id, price=Decimal(body.price),
+                           quantity=body.quantity)
     return result_view(service, result, caller)
 
 
