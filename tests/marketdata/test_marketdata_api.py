@@ -61,6 +61,16 @@ def test_public_data_never_names_a_participant(market: Market, client: TestClien
             assert participant not in body.lower()
 
 
+def test_the_tape_keeps_the_first_or_the_newest_trades_oldest_first(market: Market,
+                                                                      client: TestClient) -> None:
+    hand_made_day(market)
+    everything = client.get("/v1/marketdata/tape").json()
+    assert len(everything) == 3
+    assert client.get("/v1/marketdata/tape?limit=2").json() == everything[:2]
+    assert client.get("/v1/marketdata/tape?limit=2&newest=true").json() == everything[1:]
+    assert client.get("/v1/marketdata/tape?limit=9&newest=true").json() == everything
+
+
 def test_unknown_contract_and_bad_parameters_are_problems(client: TestClient) -> None:
     missing = client.get("/v1/marketdata/depth/NOPE")
     assert missing.status_code == 404

@@ -56,9 +56,10 @@ def _answer(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str, name
 @router.get("/tape", summary="Trade tape (約定履歴): time, price, quantity, block and auction flags")
 def get_tape(request: Request, contract: str | None = None, since: date | None = None,
              until: date | None = None, limit: int = Query(10_000, ge=1, le=100_000),
+             newest: bool = Query(False, description="keep the newest `limit` trades, not the first"),
              format: Format = "json") -> Any:
     rows = _rows(request, lambda s: queries.tape(s, contract_id=contract, since=since,
-                                                 until=until, limit=limit))
+                                                 until=until, limit=limit, newest=newest))
     return _answer(rows, queries.TAPE_COLUMNS, format, "tape")
 
 

@@ -82,10 +82,13 @@ def public_trade(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def tape(session: Session, *, contract_id: str | None = None, since: date | None = None,
-         until: date | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    """Trades in journal order (oldest first), optionally of one contract and a day range."""
+         until: date | None = None, limit: int | None = None,
+         newest: bool = False) -> list[dict[str, Any]]:
+    """Trades in journal order (oldest first), optionally of one contract and a day range;
+    ``limit`` keeps the first trades, or with ``newest`` the last ones."""
     t = marketdata_trades.c
-    query = select(marketdata_trades).order_by(t.sequence, t.trade_id)
+    order = (t.sequence.desc(), t.trade_id.desc()) if newest else (t.sequence, t.trade_id)
+    query = select(marketdata_trades).order_by(*order)
     if contract_id is not None:
         query = query.where(t.contract_id == contract_id)
     if since is not None:
@@ -94,7 +97,8 @@ def tape(session: Session, *, contract_id: str | None = None, since: date | None
         query = query.where(t.trading_day <= until)
     if limit is not None:
         query = query.limit(limit)
-    return [public_trade(dict(row._mapping)) for row in session.execute(query)]
+    rows = [public_trade(dict(row._mapping)) for row in session.execute(query)]
+    return rows[::-1] if newest else rows
 
 
 def daily(session: Session, *, contract_id: str | None = None, since: date | None = None,
