@@ -245,6 +245,28 @@ def load_demo(database: Database) -> None:
     load_exchange(database)
 
 
+DEMO_SURVEILLANCE_SOURCE = "demo: one synthetic scenario day (surveillance evaluate --days 1 --seed 1)"
+
+
+def load_surveillance(database: Database, seed: int = 1) -> list[int]:
+    """Open cases for what the surveillance engine finds in one synthetic scenario day.
+
+    The demo market itself is too quiet to raise alerts, so the compliance pages would be empty:
+    these come from the same engine and scenario generator as ``surveillance evaluate`` (their
+    participants are the scenario's, and the source says so).
+    """
+    from greenmarket.surveillance import cases
+    from greenmarket.surveillance.engine import Engine
+    from greenmarket.surveillance.scenarios import ScenarioConfig, generate
+
+    alerts = [alert.to_dict() for alert in Engine().run(
+        generate(ScenarioConfig(days=1, seed=seed)).records())]
+    now = datetime.now(UTC)
+    with database.unit_of_work() as session:
+        return cases.open_cases(session, alerts, source=DEMO_SURVEILLANCE_SOURCE,
+                                actor="admin:demo", now=now)
+
+
 def is_empty(database: Database) -> bool:
     with database.read() as session:
         return session.execute(select(func.count()).select_from(participants)).scalar_one() == 0
@@ -269,5 +291,7 @@ def load(if_empty: bool = typer.Option(False, help="Do nothing when data exists.
         console.print("demo already loaded / デモデータは読み込み済み")
     else:
         load_demo(database)
-        console.print("demo market loaded / デモ市場を読み込みました")
+        opened = load_surveillance(database)
+        console.print(f"demo market loaded, {len(opened)} surveillance cases opened / "
+                      f"デモ市場を読み込み、市場監視の案件を {len(opened)} 件作成しました")
     print_tokens()
