@@ -31,6 +31,7 @@ GROUPS = {
     "metaregistry": "greenmarket.integrity.metaregistry.cli:app",
     "surveillance": "greenmarket.surveillance.cli:app",
     "marketdata": "greenmarket.marketdata.cli:app",
+    "analyses": "greenmarket.analyses.cli:app",
 }
 
 
