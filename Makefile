@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test install install-dev bench clean
+.PHONY: run test install install-dev browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +16,21 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 
-## make run: install, create ./var/greenmarket.db, load the demo market, serve on :8000
+## make run: install, create ./var/greenmarket.db, load the demo market and analyses, serve on :8000
 run: install
 	$(BIN)/greenmarket db upgrade
 	$(BIN)/greenmarket demo load --if-empty
+	$(BIN)/greenmarket analyses demo --if-empty
 	$(BIN)/greenmarket serve --port $(PORT)
 
-## make test: install with dev extras and run every test (PostgreSQL included)
-test: install-dev
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@test -x /usr/bin/chromium || ($(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+## make test: install with dev extras and run every test (PostgreSQL and Chromium included)
+test: install-dev browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: install-dev

@@ -66,12 +66,12 @@ def serve(
     port: int = typer.Option(8000, help="TCP port. ポート番号。"),
     host: str = typer.Option("127.0.0.1", help="Interface to listen on. 待ち受けアドレス。"),
 ) -> None:
-    """Serve the REST API (OpenAPI at /openapi.json, docs at /docs). API サーバーを起動。"""
+    """Serve the web pages (/) and the REST API (/docs). Web 画面と API サーバーを起動。"""
     import uvicorn
 
     from greenmarket.api.app import create_app
 
-    typer.echo(f"greenmarket on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    typer.echo(f"greenmarket on http://{host}:{port}/  (web / Web 画面; API docs: http://{host}:{port}/docs)")
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 

@@ -17,6 +17,7 @@ from greenmarket.settlement import api as settlement_api
 from greenmarket.storage.db import Database
 from greenmarket.storage.migrate import require_current_schema
 from greenmarket.surveillance import api as surveillance_api
+from greenmarket.web.app import install_web
 
 
 def create_app(database: Database | None = None, clock: Clock | None = None) -> FastAPI:
@@ -25,7 +26,8 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
         title="greenmarket",
         version=__version__,
         description="Carbon-credit registry, exchange and green-bond analytics API. "
-        "カーボン・クレジット登録簿・取引所・グリーンボンド分析 API。",
+        "カーボン・クレジット登録簿・取引所・グリーンボンド分析 API。 "
+        "Web pages at / (Japanese and English).",
     )
     install_problem_handlers(app)
     app.state.db = database or Database()
@@ -46,4 +48,5 @@ def create_app(database: Database | None = None, clock: Clock | None = None) -> 
     app.include_router(exchange_api.router)
     app.include_router(offbook_api.router)
     app.include_router(settlement_api.router)
+    install_web(app)
     return app

@@ -1,0 +1,1 @@
+"""The web interface: server-rendered pages in Japanese and English over the same services as the API."""
