@@ -11,6 +11,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -45,20 +46,30 @@ async def _stream(action: str, name: str, prefix: str = "") -> list[dict]:
         await nc.close()
 
 
+def _run(coroutine):  # type: ignore[no-untyped-def]
+    """Run ``coroutine`` on a loop of its own in another thread.
+
+    A test in the same worker may have left a loop running in this thread (Playwright's sync API
+    does), where ``asyncio.run`` refuses to start.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture
 def stream() -> Iterator[tuple[str, str]]:
     """A fresh stream capturing ``<prefix>.>`` for this test only."""
     name = f"MDTEST_{uuid.uuid4().hex[:12]}"
     prefix = f"mdtest{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_stream("add", name, prefix))
+        _run(_stream("add", name, prefix))
     except Exception as error:  # noqa: BLE001 - any failure to reach NATS means the same here
         message = f"NATS JetStream at {NATS_URL} is unreachable: {error!r}"
         if os.environ.get("CI") == "true":
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     yield name, prefix
-    asyncio.run(_stream("delete", name))
+    _run(_stream("delete", name))
 
 
 def test_trades_depth_and_daily_bars_reach_jetstream(sqlite_url: str, stream) -> None:
@@ -77,7 +88,7 @@ def test_trades_depth_and_daily_bars_reach_jetstream(sqlite_url: str, stream) ->
     finally:
         publisher.close()
         market.db.dispose()
-    messages = asyncio.run(_stream("read", name))
+    messages = _run(_stream("read", name))
     subjects = [m["subject"] for m in messages]
     assert subjects.count(f"{prefix}.tape.{cid}") == 1
     assert f"{prefix}.depth.{cid}" in subjects and f"{prefix}.daily.{cid}" in subjects
