@@ -10,7 +10,7 @@ call the API at once: never use them outside a demo.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -210,14 +210,19 @@ DEMO_ORDERS = [
 
 
 def load_exchange(database: Database) -> None:
-    """Fund the verified demo participants, open every demo session, rest the demo orders."""
+    """Fund the verified demo participants, trade the days before the demo day
+    (:mod:`greenmarket.demo_history`), then open every demo session and rest the demo orders."""
     from decimal import Decimal
 
+    from greenmarket.demo_history import HistoryLoader, history_start
+    from greenmarket.exchange.contracts import TSE_STYLE
     from greenmarket.exchange.venue import build_exchange
     from greenmarket.settlement import cash
     from greenmarket.settlement.money import to_minor
 
-    clock = FixedClock(DEMO_SESSION_TIMES["Asia/Tokyo"])
+    demo_day = DEMO_SESSION_TIMES["Asia/Tokyo"]
+    first = history_start(TSE_STYLE, demo_day.date())
+    clock = FixedClock(datetime.combine(first, time(7, 0), tzinfo=demo_day.tzinfo).astimezone(UTC))
     service = RegistryService(database, clock)
     for pid, _, _, kyc in PARTICIPANTS:
         if kyc != "verified":
@@ -229,8 +234,9 @@ def load_exchange(database: Database) -> None:
                             cash.deposit(c, account_id=a, amount=to_minor(m, cur),
                                          reference=f"demo-wire-{a}"))
     exchange = build_exchange(database, clock)
+    HistoryLoader(exchange, service, clock).load(first, demo_day.date())
     for contract in exchange.contracts.values():
-        clock.set(DEMO_SESSION_TIMES[contract.venue.time_zone])
+        clock.set(max(clock.now(), DEMO_SESSION_TIMES[contract.venue.time_zone].astimezone(UTC)))
         exchange.open_session(contract.contract_id, actor="admin:demo")
         for pid, contract_id, side, price, quantity in DEMO_ORDERS:
             if contract_id == contract.contract_id:

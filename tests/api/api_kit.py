@@ -1,6 +1,9 @@
-"""Helpers for the API tests: auth headers and a snapshot of everything a refusal must keep."""
+"""Helpers for the API tests: auth headers, a snapshot of everything a refusal must keep, and what
+a listing gained (the demo market already holds trading history)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -11,6 +14,15 @@ from greenmarket.storage.db import Database
 
 def bearer(token: str, **extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **extra}
+
+
+def added(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows a listing in creation order (orders, instructions) gained since ``before``.
+
+    The rows listed then must still be listed first and unchanged.
+    """
+    assert after[:len(before)] == before, "rows listed before changed or went missing"
+    return after[len(before):]
 
 
 def snapshot(database: Database) -> tuple[object, ...]:

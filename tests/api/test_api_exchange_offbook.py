@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from api_kit import bearer, snapshot
+from api_kit import added, bearer, snapshot
 from fastapi.testclient import TestClient
 
 from greenmarket.api.app import create_app
@@ -24,6 +24,8 @@ def market(demo_db):  # type: ignore[no-untyped-def]
 
 def test_block_trade_reported_confirmed_and_instructed(market, demo_db):
     http, _ = market
+    # the demo's days of trading left Sakura instructions of its own
+    earlier = http.get("/v1/settlements", headers=bearer("gm_demo_sakura")).json()
     report = http.post("/v1/blocks", headers=bearer("gm_demo_sakura"), json={
         "contract_id": CONTRACT, "buyer": "sakura-solar", "seller": "nihon-steel",
         "price": "1800", "quantity": 100})
@@ -38,8 +40,10 @@ def test_block_trade_reported_confirmed_and_instructed(market, demo_db):
     again = http.post(f"{path}/confirm",
                       headers=bearer("gm_demo_nihonsteel", **{"Idempotency-Key": "c1"}))
     assert again.json() == confirmed.json()  # a retry returns the first answer
-    settlements = http.get("/v1/settlements", headers=bearer("gm_demo_sakura")).json()
-    assert [s["quantity"] for s in settlements] == [100]
+    settlements = added(earlier,
+                        http.get("/v1/settlements", headers=bearer("gm_demo_sakura")).json())
+    assert [(s["trade_reference"], s["quantity"]) for s in settlements] == [
+        (confirmed.json()["trade_reference"], 100)]
 
 
 def test_block_for_someone_else_changes_nothing(market, demo_db):
