@@ -17,6 +17,7 @@ OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SHOTS = [  # (file, signed in as, language, path)
     ("market-ja.png", None, "ja", "/market/TSE-JCR-FORESTRY"),
     ("market-trader-en.png", "sakura", "en", "/market/TSE-JCR-FORESTRY"),
+    ("market-chart-ja.png", None, "ja", "/market/TSE-JCR-FORESTRY#h-chart"),
     ("contracts-en.png", None, "en", "/market"),
     ("projects-ja.png", None, "ja", "/registry/projects"),
     ("retirements-en.png", None, "en", "/registry/retirements"),

@@ -113,3 +113,14 @@ def test_notices_come_only_from_known_codes(web: TestClient) -> None:
     html = web.get(FORESTRY, params={"done": "<script>x</script>", "order": "1"}).text
     assert "<script>x</script>" not in html and 'class="notice"' not in html
 
+
+def test_the_chart_is_drawn_in_the_pages_language_over_the_demos_trading_days(web: TestClient) -> None:
+    for language, price_label, quantity_label in (("ja", "値段（JPY）", "数量（t）"),
+                                                  ("en", "Price (JPY)", "Quantity (t)")):
+        chart = web.get(f"{FORESTRY}/chart.svg", params={"lang": language})
+        assert chart.headers["content-type"] == "image/svg+xml"
+        svg = chart.text  # labels stay text, drawn with the browser's fonts
+        assert f">{price_label}<" in svg and f">{quantity_label}<" in svg
+        assert "No trades yet" not in svg and "約定はまだありません" not in svg
+    page = web.get(FORESTRY, params={"lang": "ja"}).text
+    assert "東証型カーボン・クレジット市場" in page and "森林" in page

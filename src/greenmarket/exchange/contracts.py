@@ -118,6 +118,7 @@ class Venue:
     time_zone: str
     calendar_code: str
     sessions: tuple[Session, ...]
+    names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # by language
 
     @property
     def zone(self) -> ZoneInfo:
@@ -242,6 +243,7 @@ class Contract:
 
 TSE_STYLE = Venue(
     name="TSE-style carbon-credit market",
+    names={"ja": "東証型カーボン・クレジット市場", "en": "TSE-style carbon-credit market"},
     time_zone="Asia/Tokyo",
     calendar_code="XTKS",
     sessions=(
@@ -252,6 +254,7 @@ TSE_STYLE = Venue(
 
 CBL_STYLE = Venue(
     name="CBL-style spot market",
+    names={"ja": "CBL型スポット市場", "en": "CBL-style spot market"},
     time_zone="America/New_York",
     calendar_code="XNYS",
     sessions=(Session("continuous", Mechanism.CONTINUOUS, time(8, 0), time(17, 0)),),

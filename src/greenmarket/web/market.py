@@ -8,6 +8,7 @@ so a page shows and does exactly what the API allows the same user.
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -21,13 +22,14 @@ from greenmarket.registry import api as registry_api
 from greenmarket.settlement import api as settlement_api
 from greenmarket.web.forms import attempt, form_fields, new_idempotency_key
 from greenmarket.web.i18n import Translator, request_language
+from greenmarket.web.registry import category_namer
 from greenmarket.web.render import page
 from greenmarket.web.session import checked_form, web_principal
 
 router = APIRouter(prefix="/market", include_in_schema=False)
 ORDER_FIELDS = ("side", "order_type", "price", "quantity", "time_in_force", "client_order_id")
 AMEND_FIELDS = ("price", "quantity")
-RECENT_TRADES = 20
+RECENT_TRADES = 8
 SESSION_ACTIONS = {
     "open": exchange_api.post_session,
     "auction": exchange_api.post_auction,
@@ -123,7 +125,7 @@ def contract_page_response(request: Request, contract_id: str, *, errors: dict[s
         errors=errors or {}, values=values or {"side": "buy", "order_type": "limit",
                                                "time_in_force": "day"},
         amend_errors=amend_errors or {}, idempotency_key=new_idempotency_key(),
-        notice=_notice(request, t))
+        notice=_notice(request, t), category_name=category_namer(t.language))
 
 
 @router.get("/{contract_id}")
@@ -141,40 +143,60 @@ def live_fragment(contract_id: str, request: Request) -> Response:
 def chart(contract_id: str, request: Request) -> Response:
     """Trade prices (line) and quantities (bars) of the contract, as SVG."""
     contract = exchange_api.get_contract(contract_id, request)
-    svg = price_volume_svg(_tape(request, contract_id), contract["currency"])
+    svg = price_volume_svg(_tape(request, contract_id), contract["currency"],
+                           contract["time_zone"], Translator(request_language(request)))
     return Response(svg, media_type="image/svg+xml",
                     headers={"Cache-Control": "no-store"})
 
 
-def price_volume_svg(trades: list[dict[str, Any]], currency: str) -> bytes:
-    """A small two-panel chart: price per trade over time, quantity per trade below."""
+#: Fonts measuring Japanese labels, where the server has them (Debian: fonts-noto-cjk).
+CJK_FONTS = ["Noto Sans CJK JP", "IPAexGothic", "IPAGothic"]
+
+
+def price_volume_svg(trades: list[dict[str, Any]], currency: str, time_zone: str,
+                     t: Translator) -> bytes:
+    """A two-panel chart: the price of each trade over time, the quantity traded at each time
+    (an auction's trades make one bar), on the venue's clock. Its text is left as SVG text for
+    the browser's fonts to draw, so Japanese labels need no CJK font on the server."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from collections import Counter
     from datetime import datetime
     from decimal import Decimal
 
     import matplotlib.pyplot as plt
 
-    figure, (upper, lower) = plt.subplots(2, 1, figsize=(7.5, 3.6), sharex=True,
-                                          gridspec_kw={"height_ratios": [3, 1]})
-    if trades:
-        times = [datetime.fromisoformat(t["time"].replace("Z", "+00:00")) for t in trades]
-        upper.step(times, [float(Decimal(t["price"])) for t in trades], where="post",
-                   color="#1f6f4a", marker="o", markersize=3)
-        lower.bar(times, [t["quantity"] for t in trades], width=0.002, color="#0b5cab")
-    else:
-        upper.text(0.5, 0.5, "no trades yet", ha="center", va="center",
-                   transform=upper.transAxes, color="#5b6b63")
-    upper.set_ylabel(currency)
-    lower.set_ylabel("t")
-    for axis in (upper, lower):
-        axis.grid(alpha=0.3)
-    figure.autofmt_xdate()
-    figure.tight_layout()
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")
-    plt.close(figure)
+    with plt.rc_context({"svg.fonttype": "none", "timezone": time_zone,
+                         "font.family": ["DejaVu Sans", *CJK_FONTS, "sans-serif"]}), \
+            warnings.catch_warnings():
+        # without a CJK font on the server the labels are only measured roughly; the browser
+        # draws them with its own fonts
+        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+        figure, (upper, lower) = plt.subplots(2, 1, figsize=(7.5, 3.6), sharex=True,
+                                              gridspec_kw={"height_ratios": [3, 1]})
+        if trades:
+            times = [datetime.fromisoformat(trade["time"].replace("Z", "+00:00")) for trade in trades]
+            upper.step(times, [float(Decimal(trade["price"])) for trade in trades], where="post",
+                       color="#1f6f4a", marker="o", markersize=3)
+            volume = Counter[datetime]()
+            for moment, trade in zip(times, trades, strict=True):
+                volume[moment] += trade["quantity"]
+            span_days = (times[-1] - times[0]).total_seconds() / 86_400
+            lower.bar(list(volume), list(volume.values()), color="#0b5cab",
+                      width=max(span_days / 150, 0.002))
+        else:
+            upper.text(0.5, 0.5, t("market.chart_empty"), ha="center", va="center",
+                       transform=upper.transAxes, color="#5b6b63")
+        upper.set_ylabel(t("market.chart_price", currency=currency))
+        lower.set_ylabel(t("market.chart_quantity"))
+        for axis in (upper, lower):
+            axis.grid(alpha=0.3)
+        figure.autofmt_xdate()
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg")
+        plt.close(figure)
     return buffer.getvalue().encode("utf-8")
 
 

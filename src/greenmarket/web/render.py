@@ -46,8 +46,9 @@ def money(value: Any, currency: str | None = None) -> str:
     return f"{number(value)} {currency}" if currency else number(value)
 
 
-def when(value: Any, zone: str | None = None) -> str:
-    """An ISO time as local wall time with its zone (Asia/Tokyo unless ``zone`` names another)."""
+def when(value: Any, zone: str | None = None, short: bool = False) -> str:
+    """An ISO time as local wall time with its zone (Asia/Tokyo unless ``zone`` names another);
+    ``short``: month, day and minute only, for narrow columns under a heading naming the zone."""
     if value in (None, ""):
         return "–"
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(
@@ -55,7 +56,7 @@ def when(value: Any, zone: str | None = None) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(ZoneInfo(zone) if zone else DISPLAY_ZONE)
-    return local.strftime("%Y-%m-%d %H:%M:%S %Z")
+    return local.strftime("%m-%d %H:%M" if short else "%Y-%m-%d %H:%M:%S %Z")
 
 
 ENVIRONMENT = Environment(
