@@ -24,8 +24,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from greenmarket.errors import FileFormatError
-from greenmarket.exchange.contracts import CBL_STYLE, Contract, DeliverySpecification
 from greenmarket.exchange.continuous import ContinuousBook
+from greenmarket.exchange.contracts import CBL_STYLE, Contract, DeliverySpecification
 from greenmarket.exchange.orders import Side
 
 #: One contract whose band (base 100 ticks, ±90 %) holds every price of the workload.
