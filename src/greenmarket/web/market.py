@@ -8,6 +8,7 @@ so a page shows and does exactly what the API allows the same user.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from typing import Any
 
@@ -151,6 +152,9 @@ def chart(contract_id: str, request: Request) -> Response:
 
 #: Fonts measuring Japanese labels, where the server has them (Debian: fonts-noto-cjk).
 CJK_FONTS = ["Noto Sans CJK JP", "IPAexGothic", "IPAGothic"]
+#: pyplot, its settings and the warning filters are process-wide, and the server answers from
+#: several threads: one chart is drawn at a time.
+_CHART_LOCK = threading.Lock()
 
 
 def price_volume_svg(trades: list[dict[str, Any]], currency: str, time_zone: str,
@@ -167,8 +171,8 @@ def price_volume_svg(trades: list[dict[str, Any]], currency: str, time_zone: str
 
     import matplotlib.pyplot as plt
 
-    with plt.rc_context({"svg.fonttype": "none", "timezone": time_zone,
-                         "font.family": ["DejaVu Sans", *CJK_FONTS, "sans-serif"]}), \
+    with _CHART_LOCK, plt.rc_context({"svg.fonttype": "none", "timezone": time_zone,
+                                      "font.family": ["DejaVu Sans", *CJK_FONTS, "sans-serif"]}), \
             warnings.catch_warnings():
         # without a CJK font on the server the labels are only measured roughly; the browser
         # draws them with its own fonts
@@ -176,7 +180,7 @@ def price_volume_svg(trades: list[dict[str, Any]], currency: str, time_zone: str
         figure, (upper, lower) = plt.subplots(2, 1, figsize=(7.5, 3.6), sharex=True,
                                               gridspec_kw={"height_ratios": [3, 1]})
         if trades:
-            times = [datetime.fromisoformat(trade["time"].replace("Z", "+00:00")) for trade in trades]
+            times = [datetime.fromisoformat(trade["time"]) for trade in trades]
             upper.step(times, [float(Decimal(trade["price"])) for trade in trades], where="post",
                        color="#1f6f4a", marker="o", markersize=3)
             volume = Counter[datetime]()
