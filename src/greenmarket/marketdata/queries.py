@@ -17,7 +17,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from greenmarket.errors import ValidationError
@@ -81,6 +81,18 @@ def public_trade(row: dict[str, Any]) -> dict[str, Any]:
             for name in TAPE_COLUMNS}
 
 
+def _of_contract_and_days(query: Select[Any], columns: Any, contract_id: str | None,
+                          since: date | None, until: date | None) -> Select[Any]:
+    """``query`` kept to one contract and a range of trading days, where given."""
+    if contract_id is not None:
+        query = query.where(columns.contract_id == contract_id)
+    if since is not None:
+        query = query.where(columns.trading_day >= since)
+    if until is not None:
+        query = query.where(columns.trading_day <= until)
+    return query
+
+
 def tape(session: Session, *, contract_id: str | None = None, since: date | None = None,
          until: date | None = None, limit: int | None = None,
          newest: bool = False) -> list[dict[str, Any]]:
@@ -88,13 +100,8 @@ def tape(session: Session, *, contract_id: str | None = None, since: date | None
     ``limit`` keeps the first trades, or with ``newest`` the last ones."""
     t = marketdata_trades.c
     order = (t.sequence.desc(), t.trade_id.desc()) if newest else (t.sequence, t.trade_id)
-    query = select(marketdata_trades).order_by(*order)
-    if contract_id is not None:
-        query = query.where(t.contract_id == contract_id)
-    if since is not None:
-        query = query.where(t.trading_day >= since)
-    if until is not None:
-        query = query.where(t.trading_day <= until)
+    query = _of_contract_and_days(select(marketdata_trades).order_by(*order), t,
+                                  contract_id, since, until)
     if limit is not None:
         query = query.limit(limit)
     rows = [public_trade(dict(row._mapping)) for row in session.execute(query)]
@@ -105,13 +112,8 @@ def daily(session: Session, *, contract_id: str | None = None, since: date | Non
           until: date | None = None) -> list[dict[str, Any]]:
     """Daily reports since the first trade, by contract and day."""
     t = marketdata_daily.c
-    query = select(marketdata_daily).order_by(t.contract_id, t.trading_day)
-    if contract_id is not None:
-        query = query.where(t.contract_id == contract_id)
-    if since is not None:
-        query = query.where(t.trading_day >= since)
-    if until is not None:
-        query = query.where(t.trading_day <= until)
+    query = _of_contract_and_days(select(marketdata_daily).order_by(t.contract_id, t.trading_day),
+                                  t, contract_id, since, until)
     return [public_daily(dict(row._mapping)) for row in session.execute(query)]
 
 
