@@ -214,7 +214,7 @@ def load_exchange(database: Database) -> None:
     (:mod:`greenmarket.demo_history`), then open every demo session and rest the demo orders."""
     from decimal import Decimal
 
-    from greenmarket.demo_history import HistoryLoader, history_start
+    from greenmarket.demo_history import HistoryLoader, history_start, venue_time
     from greenmarket.exchange.contracts import TSE_STYLE
     from greenmarket.exchange.venue import build_exchange
     from greenmarket.settlement import cash
@@ -222,7 +222,7 @@ def load_exchange(database: Database) -> None:
 
     demo_day = DEMO_SESSION_TIMES["Asia/Tokyo"]
     first = history_start(TSE_STYLE, demo_day.date())
-    clock = FixedClock(datetime.combine(first, time(7, 0), tzinfo=demo_day.tzinfo).astimezone(UTC))
+    clock = FixedClock(venue_time(TSE_STYLE, first, time(7, 0)))  # before the first session
     service = RegistryService(database, clock)
     for pid, _, _, kyc in PARTICIPANTS:
         if kyc != "verified":
@@ -236,7 +236,8 @@ def load_exchange(database: Database) -> None:
     exchange = build_exchange(database, clock)
     HistoryLoader(exchange, service, clock).load(first, demo_day.date())
     for contract in exchange.contracts.values():
-        clock.set(max(clock.now(), DEMO_SESSION_TIMES[contract.venue.time_zone].astimezone(UTC)))
+        opens = DEMO_SESSION_TIMES[contract.venue.time_zone].astimezone(UTC)
+        clock.set(max(clock.now(), opens))  # the journal's clock never runs back
         exchange.open_session(contract.contract_id, actor="admin:demo")
         for pid, contract_id, side, price, quantity in DEMO_ORDERS:
             if contract_id == contract.contract_id:

@@ -87,7 +87,8 @@ class HistoryLoader:
         day = first
         while day < demo_day:
             # venues in the order their day starts (Tokyo's day ends before New York's opens)
-            for venue, traded in sorted(venues.items(), key=lambda v: _at(v[0], day, time(0))):
+            for venue, traded in sorted(venues.items(),
+                                        key=lambda item: venue_time(item[0], day, time(0))):
                 if venue.calendar.is_business_day(day):
                     for session in venue.sessions:
                         self._trade_session(venue, session, traded, day)
@@ -97,7 +98,7 @@ class HistoryLoader:
     def _trade_session(self, venue: Venue, session: Session, contracts: list[Contract],
                        day: date) -> None:
         """Open the session's books, take a few orders on each, uncross or close them."""
-        self.clock.set(_at(venue, day, session.opens) + timedelta(minutes=30))
+        self.clock.set(venue_time(venue, day, session.opens) + timedelta(minutes=30))
         for contract in contracts:
             self._walk(contract)
             self.exchange.open_session(contract.contract_id, actor="admin:demo")
@@ -107,11 +108,11 @@ class HistoryLoader:
                 if round_ < FLOWS[contract.contract_id].orders:
                     self._order(contract)
         if session.auction_at is not None:
-            self.clock.set(_at(venue, day, session.auction_at))
+            self.clock.set(venue_time(venue, day, session.auction_at))
             for contract in contracts:
                 self.exchange.uncross(contract.contract_id, actor="admin:demo")
         else:
-            self.clock.set(_at(venue, day, session.closes) - timedelta(minutes=1))
+            self.clock.set(venue_time(venue, day, session.closes) - timedelta(minutes=1))
             for contract in contracts:
                 self.exchange.close_session(contract.contract_id, actor="admin:demo")
 
@@ -142,11 +143,11 @@ class HistoryLoader:
     def _settle(self, venue: Venue, day: date) -> None:
         """Settle what falls due on ``day``, half an hour after ``venue`` has closed (its DvP
         instructions then count on the venue's own trading day)."""
-        self.clock.set(_at(venue, day, max(s.closes for s in venue.sessions))
+        self.clock.set(venue_time(venue, day, max(s.closes for s in venue.sessions))
                        + timedelta(minutes=30))
         dvp.settle_due(lambda operation: self.registry.execute("admin:demo", operation), day)
 
 
-def _at(venue: Venue, day: date, local: time) -> datetime:
+def venue_time(venue: Venue, day: date, local: time) -> datetime:
     """``local`` time of ``venue`` on ``day``, in UTC as the server's own clock gives it."""
     return datetime.combine(day, local, tzinfo=venue.zone).astimezone(UTC)

@@ -69,6 +69,11 @@ def _money(contract: Contract, ticks: int | None) -> str | None:
     return None if ticks is None else str(contract.to_money(ticks))
 
 
+def _in_each_language(names: dict[str, str], name: str) -> dict[str, str]:
+    """Japanese and English names, ``name`` where one is missing."""
+    return {language: names.get(language, name) for language in ("ja", "en")}
+
+
 def contract_view(service: ExchangeService, contract: Contract) -> dict[str, Any]:
     """Everything a trader needs to know about a contract, in plain JSON."""
     spec = contract.specification
@@ -83,10 +88,8 @@ def contract_view(service: ExchangeService, contract: Contract) -> dict[str, Any
     venue = contract.venue
     return {
         "contract_id": contract.contract_id,
-        "names": {"ja": contract.names.get("ja", contract.name),
-                  "en": contract.names.get("en", contract.name)},
-        "venue": venue.name, "venue_names": {"ja": venue.names.get("ja", venue.name),
-                                             "en": venue.names.get("en", venue.name)},
+        "names": _in_each_language(contract.names, contract.name),
+        "venue": venue.name, "venue_names": _in_each_language(venue.names, venue.name),
         "time_zone": venue.time_zone, "calendar": venue.calendar_code,
         "currency": contract.currency, "tick": str(contract.tick), "lot": contract.lot,
         "price_band": str(contract.price_band),

@@ -48,7 +48,8 @@ def money(value: Any, currency: str | None = None) -> str:
 
 def when(value: Any, zone: str | None = None, short: bool = False) -> str:
     """An ISO time as local wall time with its zone (Asia/Tokyo unless ``zone`` names another);
-    ``short``: month, day and minute only, for narrow columns under a heading naming the zone."""
+    ``short``: month, day and minute only, without the zone, for narrow columns on a page that
+    names the venue's zone."""
     if value in (None, ""):
         return "–"
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(
